@@ -1,0 +1,195 @@
+"""The intervention catalogue: catalogue/interventions/*.yaml → validated Intervention records."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from matcher.errors import Problem
+from matcher.loading import Sources, line_of
+from matcher.vocabulary import Vocabulary, suggest
+
+_STRICT = ConfigDict(frozen=True, extra="forbid")
+
+
+class Accessibility(BaseModel):
+    model_config = _STRICT
+
+    ld_adapted: bool = False
+    women_only: bool = False
+    interpreter: bool = False
+
+
+class AgeRange(BaseModel):
+    model_config = _STRICT
+
+    min: int | None = None
+    max: int | None = None
+
+
+class WeeksLeft(BaseModel):
+    model_config = _STRICT
+
+    min: int
+
+
+class Eligibility(BaseModel):
+    model_config = _STRICT
+
+    gender: list[str] | None = None
+    age: AgeRange | None = None
+    ogrs_band: list[str] | None = None
+    rosh: list[str] | None = None
+    osp_band: list[str] | None = None
+    sentence_type: list[str] | None = None
+    weeks_left: WeeksLeft | None = None
+    requires_flags: list[str] = Field(default_factory=list)
+    requires_responsivity: list[str] = Field(default_factory=list)
+
+
+class Exclusions(BaseModel):
+    model_config = _STRICT
+
+    flags: list[str] = Field(default_factory=list)
+    responsivity: list[str] = Field(default_factory=list)
+
+
+class Intervention(BaseModel):
+    """One entry of the catalogue."""
+
+    model_config = _STRICT
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    name: str
+    description: str
+    kind: str
+    tier: str
+    provider: str
+    needs: Annotated[list[str], Field(min_length=1)]
+    intensity: str
+    formats: Annotated[list[str], Field(min_length=1)]
+    duration_weeks: Annotated[int, Field(ge=1, le=260)]
+    sessions: Annotated[int, Field(ge=1)]
+    hours_per_week: Annotated[float, Field(gt=0, le=40)]
+    delivery: Annotated[list[str], Field(min_length=1)]
+    settings: Annotated[list[str], Field(min_length=1)]
+    regions: Literal["all"] | list[str]
+    wait_weeks: Annotated[int, Field(ge=0, le=104)]
+    accessibility: Accessibility = Field(default_factory=Accessibility)
+    prerequisites: list[str] = Field(default_factory=list)
+    eligibility: Eligibility = Field(default_factory=Eligibility)
+    exclusions: Exclusions = Field(default_factory=Exclusions)
+    source: str
+    file: str = ""  # where it was read from, for explanations and errors
+    line: int = 0
+
+    def serves(self, region: str) -> bool:
+        return self.regions == "all" or region in self.regions
+
+    def attribute(self, name: str) -> Any:
+        """A selector attribute (see rules/README.md, "Choosing interventions")."""
+        if name in ("ld_adapted", "women_only", "interpreter"):
+            return getattr(self.accessibility, name)
+        return getattr(self, name)
+
+
+# Which vocabulary list each coded field draws from.
+_CODED: dict[str, str] = {
+    "kind": "kinds", "tier": "tiers", "provider": "providers", "intensity": "intensities",
+    "needs": "need_areas", "formats": "formats", "delivery": "delivery_times",
+    "settings": "settings", "regions": "regions",
+    "eligibility.gender": "genders", "eligibility.ogrs_band": "band:ogrs_band",
+    "eligibility.rosh": "scale:rosh", "eligibility.osp_band": "scale:osp",
+    "eligibility.sentence_type": "sentence_types", "eligibility.requires_flags": "flags",
+    "eligibility.requires_responsivity": "responsivity", "exclusions.flags": "flags",
+    "exclusions.responsivity": "responsivity",
+}  # fmt: skip
+
+
+def allowed_codes(vocabulary: Vocabulary, kind: str) -> list[str]:
+    if kind == "regions":
+        return list(vocabulary.regions)
+    if kind.startswith("band:"):
+        spec = vocabulary.bands.get(kind[5:])
+        return [b.band for b in spec.bands] if spec else []
+    if kind.startswith("scale:"):
+        return list(vocabulary.scales.get(kind[6:], ()))
+    if kind in vocabulary.lists:
+        return list(vocabulary.lists[kind])
+    return list(vocabulary.codes(kind))
+
+
+def load_catalogue(
+    sources: Sources, vocabulary: Vocabulary, problems: list[Problem]
+) -> dict[str, Intervention]:
+    """Every intervention in catalogue/interventions/, keyed and sorted by id."""
+    found: dict[str, Intervention] = {}
+    for name in sorted(sources.files):
+        if not name.startswith("catalogue/interventions/"):
+            continue
+        data = sources.files[name].data
+        entries = data.get("interventions") if isinstance(data, dict) else None
+        if not isinstance(entries, list):
+            problems.append(
+                Problem(name, 1, "a catalogue file needs a top-level 'interventions:' list")
+            )
+            continue
+        for index, entry in enumerate(entries):
+            intervention = _one(name, index, entry, entries, vocabulary, problems)
+            if intervention is None:
+                continue
+            if intervention.id in found:
+                first = found[intervention.id]
+                problems.append(Problem(
+                    name, intervention.line,
+                    f"duplicate intervention id {intervention.id!r} (first at {first.file}:{first.line})",
+                ))  # fmt: skip
+                continue
+            found[intervention.id] = intervention
+    _check_prerequisites(found, problems)
+    return dict(sorted(found.items()))
+
+
+def _one(
+    name: str, index: int, entry: Any, entries: list[Any], vocabulary: Vocabulary,
+    problems: list[Problem],
+) -> Intervention | None:  # fmt: skip
+    line = line_of(entries, index)
+    try:
+        intervention = Intervention.model_validate({**entry, "file": name, "line": line})
+    except (ValidationError, TypeError) as error:
+        for detail in error.errors() if isinstance(error, ValidationError) else []:
+            loc = [p for p in detail["loc"] if p not in ("list[str]", "literal['all']")]
+            problems.append(Problem(
+                name, line_of(entries, index, *loc),
+                f"intervention #{index + 1} {'.'.join(map(str, loc))}: {detail['msg'].lower()}",
+            ))  # fmt: skip
+        if isinstance(error, TypeError):
+            problems.append(Problem(name, line, f"intervention #{index + 1} must be a mapping"))
+        return None
+    for path, kind in _CODED.items():
+        value: Any = entry
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is None or value == "all":
+            continue
+        allowed = allowed_codes(vocabulary, kind)
+        for code in value if isinstance(value, list) else [value]:
+            if code not in allowed:
+                problems.append(Problem(
+                    name, line_of(entries, index, *path.split(".")),
+                    f"{intervention.id}: unknown {path} code {code!r}", suggest(code, allowed),
+                ))  # fmt: skip
+    return intervention
+
+
+def _check_prerequisites(found: dict[str, Intervention], problems: list[Problem]) -> None:
+    for intervention in found.values():
+        for prerequisite in intervention.prerequisites:
+            if prerequisite not in found:
+                problems.append(Problem(
+                    intervention.file, intervention.line,
+                    f"{intervention.id}: unknown prerequisite {prerequisite!r}",
+                    suggest(prerequisite, found),
+                ))  # fmt: skip

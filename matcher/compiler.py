@@ -1,0 +1,93 @@
+"""RuleSpecs → durable_rules JSON definitions (plain dicts), one ruleset per stage.
+
+Also checks the limits durable_rules enforces badly or not at all (durable_rules.md), so that a
+policy officer hears about them from ``matcher check`` with a file and line, not from a hung engine.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from matcher.conditions import Condition, Test, fact_pattern
+from matcher.errors import Problem
+from matcher.facts import DERIVED, NEED, PERSON
+from matcher.rules import RuleSpec
+
+CATCH_ALL = "zz_catch_all"
+MAX_RULES_PER_RULESET = 4096  # error 106
+MAX_RULES_SHARING_CONDITION = 256  # error 108
+MAX_TESTS_PER_NODE = 512  # beyond this create_ruleset spins forever
+MAX_FACT_FIELDS = 240  # engine limit ~253 top-level fields, minus room for t, id, sid
+
+
+@dataclass(frozen=True)
+class CompiledStage:
+    stage: int
+    definition: dict[str, dict[str, Any]]  # rule id → {"all": [...]} (no "run": the engine adds it)
+
+
+def condition_patterns(condition: Condition) -> list[dict[str, Any]]:
+    """The ``all`` list of one rule: the person fact first, then each joined fact."""
+    patterns = [{"p": fact_pattern(PERSON, condition.person)}]
+    for index, join in enumerate(condition.joins):
+        alias = ("n" if join.fact_type == NEED else "d") + str(index)
+        patterns.append(
+            {alias: fact_pattern(NEED if join.fact_type == NEED else DERIVED, join.expr)}
+        )
+    return patterns
+
+
+def compile_stages(rules: list[RuleSpec]) -> list[CompiledStage]:
+    """One durable_rules definition per stage, rules in id order, plus the catch-all rule.
+
+    The catch-all matches every fact, so a batch never holds a fact that matches no rule (a batch
+    with such a fact skips its actions and makes the next delete_state segfault).
+    """
+    by_stage: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for rule in sorted(rules, key=lambda r: r.id):
+        by_stage[rule.stage][rule.id] = {"all": condition_patterns(rule.condition)}
+    stages = []
+    for stage in sorted(by_stage):
+        definition = by_stage[stage]
+        definition[CATCH_ALL] = {"pri": 1000, "all": [{"m": {"$ex": {"t": 1}}}]}
+        stages.append(CompiledStage(stage, definition))
+    return stages
+
+
+def check_limits(rules: list[RuleSpec], person_field_count: int) -> list[Problem]:
+    """Every durable_rules limit, reported by name before the engine sees the rules."""
+    problems: list[Problem] = []
+    by_stage: dict[int, list[RuleSpec]] = defaultdict(list)
+    for rule in rules:
+        by_stage[rule.stage].append(rule)
+    for stage, members in sorted(by_stage.items()):
+        first = min(members, key=lambda r: (r.file, r.line))
+        if len(members) + 1 > MAX_RULES_PER_RULESET:
+            problems.append(Problem(first.file, first.line, f"stage {stage} has {len(members)} rules; durable_rules allows at most {MAX_RULES_PER_RULESET - 1} per ruleset (error 106): move rules to another stage"))  # fmt: skip
+        shared = Counter(
+            json.dumps(condition_patterns(r.condition), sort_keys=True) for r in members
+        )
+        for pattern, count in shared.items():
+            if count > MAX_RULES_SHARING_CONDITION:
+                rule = next(r for r in members if json.dumps(condition_patterns(r.condition), sort_keys=True) == pattern)  # fmt: skip
+                problems.append(Problem(rule.file, rule.line, f"{count} rules in stage {stage} share the condition of {rule.id!r}; durable_rules allows at most {MAX_RULES_SHARING_CONDITION} (error 108): merge them"))  # fmt: skip
+        tests: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        where: dict[str, RuleSpec] = {}
+        for rule in members:
+            for test in rule.condition.tests():
+                tests[test.field].add((test.op, json.dumps(test.value)))
+                where.setdefault(test.field, rule)
+        for field_name, distinct in tests.items():
+            if len(distinct) > MAX_TESTS_PER_NODE:
+                rule = where[field_name]
+                problems.append(Problem(rule.file, rule.line, f"stage {stage} tests field {field_name!r} {len(distinct)} different ways; above {MAX_TESTS_PER_NODE} durable_rules hangs while compiling: split the rules across stages or use bands"))  # fmt: skip
+    if person_field_count > MAX_FACT_FIELDS:
+        problems.append(Problem("rules/vocabulary.yaml", 1, f"the person fact would have {person_field_count} fields; durable_rules allows about 253 (error 302): shorten the vocabulary"))  # fmt: skip
+    return problems
+
+
+def describe(test: Test) -> str:
+    return f"{test.field} {test.op} {test.value!r}"

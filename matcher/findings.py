@@ -1,0 +1,65 @@
+"""Rules that fired → findings: what each rule's outcome says, keyed by intervention and by name.
+
+Nothing here decides whether a rule applies (durable_rules did); this only reads the outcomes of the
+rules that fired and settles derived values by their declared precedence.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from matcher.engine import Firing
+from matcher.rules import RuleSpec
+
+
+@dataclass(frozen=True)
+class Hit:
+    rule: RuleSpec
+    weight: float = 0.0
+    include: bool = False
+
+
+@dataclass
+class Findings:
+    recommended: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
+    excluded: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
+    adapted: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
+    flags: list[tuple[str, RuleSpec]] = field(default_factory=list)
+    switched_on: set[str] = field(default_factory=set)
+    capacity_rules: list[str] = field(default_factory=list)
+    derived: dict[str, tuple[Any, RuleSpec]] = field(default_factory=dict)  # name → (value, rule)
+    firings: list[Firing] = field(default_factory=list)
+
+    def add(self, firings: list[Firing], rules: dict[str, RuleSpec]) -> dict[str, Any]:
+        """Record one stage's firings; return the derived values to carry into the next stage."""
+        candidates: dict[str, list[tuple[int, str, Any]]] = defaultdict(list)
+        for firing in firings:
+            rule = rules.get(firing.rule_id)
+            if rule is None:
+                continue
+            self.firings.append(firing)
+            area = next(
+                (f.get("area") for k, f in sorted(firing.facts.items()) if k.startswith("n")), None
+            )
+            for outcome in rule.outcomes:
+                if outcome.kind == "derive":
+                    name = f"{outcome.name}_{area}" if outcome.per_need and area else outcome.name
+                    candidates[name].append((outcome.precedence, rule.id, outcome.value))
+                elif outcome.kind == "flag":
+                    self.flags.append((outcome.code, rule))
+                elif outcome.kind == "switch":
+                    self.switched_on.add(outcome.code)
+                elif outcome.kind == "capacity":
+                    self.capacity_rules.append(outcome.code)
+                else:
+                    target = {"recommend": self.recommended, "exclude": self.excluded, "adapt": self.adapted}[outcome.kind]  # fmt: skip
+                    for intervention_id in outcome.targets:
+                        target[intervention_id].append(Hit(rule, outcome.weight, outcome.include))
+        carried = {}
+        for name, options in candidates.items():
+            _, rule_id, value = min(options, key=lambda o: (o[0], o[1]))
+            self.derived[name] = (value, rules[rule_id])
+            carried[name] = value
+        return carried
