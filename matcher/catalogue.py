@@ -96,15 +96,25 @@ class Intervention(BaseModel):
 
 # Which vocabulary list each coded field draws from.
 _CODED: dict[str, str] = {
-    "kind": "kinds", "tier": "tiers", "provider": "providers", "intensity": "intensities",
-    "needs": "need_areas", "formats": "formats", "delivery": "delivery_times",
-    "settings": "settings", "regions": "regions",
-    "eligibility.gender": "genders", "eligibility.ogrs_band": "band:ogrs_band",
-    "eligibility.rosh": "scale:rosh", "eligibility.osp_band": "scale:osp",
-    "eligibility.sentence_type": "sentence_types", "eligibility.requires_flags": "flags",
-    "eligibility.requires_responsivity": "responsivity", "exclusions.flags": "flags",
+    "kind": "kinds",
+    "tier": "tiers",
+    "provider": "providers",
+    "intensity": "intensities",
+    "needs": "need_areas",
+    "formats": "formats",
+    "delivery": "delivery_times",
+    "settings": "settings",
+    "regions": "regions",
+    "eligibility.gender": "genders",
+    "eligibility.ogrs_band": "band:ogrs_band",
+    "eligibility.rosh": "scale:rosh",
+    "eligibility.osp_band": "scale:osp",
+    "eligibility.sentence_type": "sentence_types",
+    "eligibility.requires_flags": "flags",
+    "eligibility.requires_responsivity": "responsivity",
+    "exclusions.flags": "flags",
     "exclusions.responsivity": "responsivity",
-}  # fmt: skip
+}
 
 
 def allowed_codes(vocabulary: Vocabulary, kind: str) -> list[str]:
@@ -141,10 +151,13 @@ def load_catalogue(
                 continue
             if intervention.id in found:
                 first = found[intervention.id]
-                problems.append(Problem(
-                    name, intervention.line,
-                    f"duplicate intervention id {intervention.id!r} (first at {first.file}:{first.line})",
-                ))  # fmt: skip
+                problems.append(
+                    Problem(
+                        name,
+                        intervention.line,
+                        f"duplicate intervention id {intervention.id!r} (first at {first.file}:{first.line})",
+                    )
+                )
                 continue
             found[intervention.id] = intervention
     _check_prerequisites(found, problems)
@@ -152,19 +165,26 @@ def load_catalogue(
 
 
 def _one(
-    name: str, index: int, entry: Any, entries: list[Any], vocabulary: Vocabulary,
+    name: str,
+    index: int,
+    entry: Any,
+    entries: list[Any],
+    vocabulary: Vocabulary,
     problems: list[Problem],
-) -> Intervention | None:  # fmt: skip
+) -> Intervention | None:
     line = line_of(entries, index)
     try:
         intervention = Intervention.model_validate({**entry, "file": name, "line": line})
     except (ValidationError, TypeError) as error:
         for detail in error.errors() if isinstance(error, ValidationError) else []:
             loc = [p for p in detail["loc"] if p not in ("list[str]", "literal['all']")]
-            problems.append(Problem(
-                name, line_of(entries, index, *loc),
-                f"intervention #{index + 1} {'.'.join(map(str, loc))}: {detail['msg'].lower()}",
-            ))  # fmt: skip
+            problems.append(
+                Problem(
+                    name,
+                    line_of(entries, index, *loc),
+                    f"intervention #{index + 1} {'.'.join(map(str, loc))}: {detail['msg'].lower()}",
+                )
+            )
         if isinstance(error, TypeError):
             problems.append(Problem(name, line, f"intervention #{index + 1} must be a mapping"))
         return None
@@ -177,10 +197,14 @@ def _one(
         allowed = allowed_codes(vocabulary, kind)
         for code in value if isinstance(value, list) else [value]:
             if code not in allowed:
-                problems.append(Problem(
-                    name, line_of(entries, index, *path.split(".")),
-                    f"{intervention.id}: unknown {path} code {code!r}", suggest(code, allowed),
-                ))  # fmt: skip
+                problems.append(
+                    Problem(
+                        name,
+                        line_of(entries, index, *path.split(".")),
+                        f"{intervention.id}: unknown {path} code {code!r}",
+                        suggest(code, allowed),
+                    )
+                )
     return intervention
 
 
@@ -188,8 +212,11 @@ def _check_prerequisites(found: dict[str, Intervention], problems: list[Problem]
     for intervention in found.values():
         for prerequisite in intervention.prerequisites:
             if prerequisite not in found:
-                problems.append(Problem(
-                    intervention.file, intervention.line,
-                    f"{intervention.id}: unknown prerequisite {prerequisite!r}",
-                    suggest(prerequisite, found),
-                ))  # fmt: skip
+                problems.append(
+                    Problem(
+                        intervention.file,
+                        intervention.line,
+                        f"{intervention.id}: unknown prerequisite {prerequisite!r}",
+                        suggest(prerequisite, found),
+                    )
+                )

@@ -21,7 +21,9 @@ def _folders(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rules", type=Path, default=rulebook_module.DEFAULT_RULES, help="rules folder"
     )
-    parser.add_argument("--catalogue", type=Path, default=rulebook_module.DEFAULT_CATALOGUE, help="catalogue folder")  # fmt: skip
+    parser.add_argument(
+        "--catalogue", type=Path, default=rulebook_module.DEFAULT_CATALOGUE, help="catalogue folder"
+    )
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -39,8 +41,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     for problem in checked.problems:
         print(problem)
     rules = len(checked.rules)
-    print(f"ok: {rules} rules, {len(checked.catalogue)} interventions, {len(checked.stages)} stages, "
-          f"{sum(p.severity == 'warning' for p in checked.problems)} warning(s); version {checked.version}")  # fmt: skip
+    print(
+        f"ok: {rules} rules, {len(checked.catalogue)} interventions, {len(checked.stages)} stages, "
+        f"{sum(p.severity == 'warning' for p in checked.problems)} warning(s); version {checked.version}"
+    )
     return 0
 
 
@@ -80,15 +84,21 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="check rules and catalogue, with file:line for every problem"
     )
     check.add_argument("rules_dir", nargs="?", type=Path, default=rulebook_module.DEFAULT_RULES)
-    check.add_argument("catalogue_dir", nargs="?", type=Path, default=rulebook_module.DEFAULT_CATALOGUE)  # fmt: skip
+    check.add_argument(
+        "catalogue_dir", nargs="?", type=Path, default=rulebook_module.DEFAULT_CATALOGUE
+    )
     check.add_argument("--no-engine", action="store_true", help="skip compiling in durable_rules")
     check.set_defaults(run=cmd_check)
 
     plan = sub.add_parser("plan", help="plan one assessment (JSON file)")
     plan.add_argument("file", type=Path)
-    plan.add_argument("--today", type=date.fromisoformat, default=None, help="plan as of this date (YYYY-MM-DD)")  # fmt: skip
+    plan.add_argument(
+        "--today", type=date.fromisoformat, default=None, help="plan as of this date (YYYY-MM-DD)"
+    )
     plan.add_argument("--explain", action="store_true", help="include every rule that fired")
-    plan.add_argument("--timeline", type=Path, default=None, help="also draw the plan's timeline (.png or .svg)")  # fmt: skip
+    plan.add_argument(
+        "--timeline", type=Path, default=None, help="also draw the plan's timeline (.png or .svg)"
+    )
     _folders(plan)
     plan.set_defaults(run=cmd_plan)
 
@@ -101,8 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Commands that live in their own modules: each module has register(subparsers, folders).
-_EXTRA = {"test": "matcher.scenarios", "explain": "matcher.explain", "graph": "matcher.pictures",
-          "diff": "matcher.impact", "synth": "matcher.synth"}  # fmt: skip
+_EXTRA = {
+    "test": "matcher.scenarios",
+    "explain": "matcher.explain",
+    "graph": "matcher.pictures",
+    "diff": "matcher.impact",
+    "synth": "matcher.synth",
+}
 
 
 def main(argv: list[str] | None = None) -> int:

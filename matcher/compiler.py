@@ -66,14 +66,30 @@ def check_limits(rules: list[RuleSpec], person_field_count: int) -> list[Problem
     for stage, members in sorted(by_stage.items()):
         first = min(members, key=lambda r: (r.file, r.line))
         if len(members) + 1 > MAX_RULES_PER_RULESET:
-            problems.append(Problem(first.file, first.line, f"stage {stage} has {len(members)} rules; durable_rules allows at most {MAX_RULES_PER_RULESET - 1} per ruleset (error 106): move rules to another stage"))  # fmt: skip
+            problems.append(
+                Problem(
+                    first.file,
+                    first.line,
+                    f"stage {stage} has {len(members)} rules; durable_rules allows at most {MAX_RULES_PER_RULESET - 1} per ruleset (error 106): move rules to another stage",
+                )
+            )
         shared = Counter(
             json.dumps(condition_patterns(r.condition), sort_keys=True) for r in members
         )
         for pattern, count in shared.items():
             if count > MAX_RULES_SHARING_CONDITION:
-                rule = next(r for r in members if json.dumps(condition_patterns(r.condition), sort_keys=True) == pattern)  # fmt: skip
-                problems.append(Problem(rule.file, rule.line, f"{count} rules in stage {stage} share the condition of {rule.id!r}; durable_rules allows at most {MAX_RULES_SHARING_CONDITION} (error 108): merge them"))  # fmt: skip
+                rule = next(
+                    r
+                    for r in members
+                    if json.dumps(condition_patterns(r.condition), sort_keys=True) == pattern
+                )
+                problems.append(
+                    Problem(
+                        rule.file,
+                        rule.line,
+                        f"{count} rules in stage {stage} share the condition of {rule.id!r}; durable_rules allows at most {MAX_RULES_SHARING_CONDITION} (error 108): merge them",
+                    )
+                )
         tests: dict[str, set[tuple[str, str]]] = defaultdict(set)
         where: dict[str, RuleSpec] = {}
         for rule in members:
@@ -83,9 +99,21 @@ def check_limits(rules: list[RuleSpec], person_field_count: int) -> list[Problem
         for field_name, distinct in tests.items():
             if len(distinct) > MAX_TESTS_PER_NODE:
                 rule = where[field_name]
-                problems.append(Problem(rule.file, rule.line, f"stage {stage} tests field {field_name!r} {len(distinct)} different ways; above {MAX_TESTS_PER_NODE} durable_rules hangs while compiling: split the rules across stages or use bands"))  # fmt: skip
+                problems.append(
+                    Problem(
+                        rule.file,
+                        rule.line,
+                        f"stage {stage} tests field {field_name!r} {len(distinct)} different ways; above {MAX_TESTS_PER_NODE} durable_rules hangs while compiling: split the rules across stages or use bands",
+                    )
+                )
     if person_field_count > MAX_FACT_FIELDS:
-        problems.append(Problem("rules/vocabulary.yaml", 1, f"the person fact would have {person_field_count} fields; durable_rules allows about 253 (error 302): shorten the vocabulary"))  # fmt: skip
+        problems.append(
+            Problem(
+                "rules/vocabulary.yaml",
+                1,
+                f"the person fact would have {person_field_count} fields; durable_rules allows about 253 (error 302): shorten the vocabulary",
+            )
+        )
     return problems
 
 

@@ -23,9 +23,31 @@ from typing import Any
 from matcher.vocabulary import suggest
 
 OPS = ("eq", "ne", "in", "not_in", "lt", "lte", "gt", "gte")
-_NEGATE = {"eq": "ne", "ne": "eq", "lt": "gte", "gte": "lt", "lte": "gt", "gt": "lte", "ex": "nex", "nex": "ex"}  # fmt: skip
-_DURABLE_OP = {"ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte", "ex": "$ex", "nex": "$nex"}  # fmt: skip
-SET_KEYS = {"responsivity": "responsivity", "strength": "strengths", "flag": "flags", "requirement": "requirements"}  # fmt: skip
+_NEGATE = {
+    "eq": "ne",
+    "ne": "eq",
+    "lt": "gte",
+    "gte": "lt",
+    "lte": "gt",
+    "gt": "lte",
+    "ex": "nex",
+    "nex": "ex",
+}
+_DURABLE_OP = {
+    "ne": "$neq",
+    "lt": "$lt",
+    "lte": "$lte",
+    "gt": "$gt",
+    "gte": "$gte",
+    "ex": "$ex",
+    "nex": "$nex",
+}
+SET_KEYS = {
+    "responsivity": "responsivity",
+    "strength": "strengths",
+    "flag": "flags",
+    "requirement": "requirements",
+}
 
 
 @dataclass(frozen=True)
@@ -89,9 +111,12 @@ class ConditionParser:
     """Parses one rule's ``when`` against the known fields; problems are appended as strings."""
 
     def __init__(
-        self, fields: dict[str, FieldInfo], need_fields: dict[str, FieldInfo],
-        derived_fields: dict[str, FieldInfo], codes: dict[str, tuple[str, ...]],
-    ) -> None:  # fmt: skip
+        self,
+        fields: dict[str, FieldInfo],
+        need_fields: dict[str, FieldInfo],
+        derived_fields: dict[str, FieldInfo],
+        codes: dict[str, tuple[str, ...]],
+    ) -> None:
         self.fields = fields
         self.need_fields = need_fields
         self.derived_fields = derived_fields
@@ -183,7 +208,10 @@ class ConditionParser:
         for op, operand in value.items():
             if op not in OPS:
                 hint = suggest(op, OPS)
-                self.problems.append(f"unknown comparison {op!r} on {name!r}" + (f" (did you mean {hint!r}?)" if hint else ""))  # fmt: skip
+                self.problems.append(
+                    f"unknown comparison {op!r} on {name!r}"
+                    + (f" (did you mean {hint!r}?)" if hint else "")
+                )
                 continue
             operands = operand if isinstance(operand, list) else [operand]
             for one in operands:
@@ -198,7 +226,11 @@ class ConditionParser:
 
     def _flag(self, name: str, value: dict[str, Any]) -> Expr:
         """A presence field: `true` means present, `false` means absent."""
-        if len(value) != 1 or next(iter(value)) not in ("eq", "ne") or not isinstance(next(iter(value.values())), bool):  # fmt: skip
+        if (
+            len(value) != 1
+            or next(iter(value)) not in ("eq", "ne")
+            or not isinstance(next(iter(value.values())), bool)
+        ):
             self.problems.append(
                 f"{name!r} is true or false; write `{name}: true` or `{name}: false`"
             )

@@ -88,9 +88,14 @@ def _action(rule_id: str, derivations: tuple[Derivation, ...]) -> Callable[[Any]
                 (f.get("area") for k, f in sorted(matched.items()) if k.startswith("n")), None
             )
             for number, derivation in enumerate(derivations):
-                fact = {"t": DERIVED, "id": f"{rule_id}#{len(session.firings)}.{number}",
-                        "name": derivation.name, "value": derivation.value, "rule": rule_id,
-                        "precedence": derivation.precedence}  # fmt: skip
+                fact = {
+                    "t": DERIVED,
+                    "id": f"{rule_id}#{len(session.firings)}.{number}",
+                    "name": derivation.name,
+                    "value": derivation.value,
+                    "rule": rule_id,
+                    "precedence": derivation.precedence,
+                }
                 if derivation.per_need and area is not None:
                     fact["area"] = area
                 c.assert_fact(fact)
@@ -108,16 +113,23 @@ class Engine:
     """Compiled rulesets for one rulebook version, evaluated one isolated session at a time."""
 
     def __init__(
-        self, stages: list[CompiledStage], derivations: dict[str, tuple[Derivation, ...]],
-        version: str, max_sessions: int = DEFAULT_MAX_SESSIONS,
-    ) -> None:  # fmt: skip
+        self,
+        stages: list[CompiledStage],
+        derivations: dict[str, tuple[Derivation, ...]],
+        version: str,
+        max_sessions: int = DEFAULT_MAX_SESSIONS,
+    ) -> None:
         self._host = _QuietHost()
         self._names: dict[int, str] = {}
         tag = version.split(":")[-1][:12]
         for compiled in stages:
             definition = copy.deepcopy(compiled.definition)
             for rule_id, rule in definition.items():
-                rule["run"] = _ignore if rule_id == CATCH_ALL else _action(rule_id, derivations.get(rule_id, ()))  # fmt: skip
+                rule["run"] = (
+                    _ignore
+                    if rule_id == CATCH_ALL
+                    else _action(rule_id, derivations.get(rule_id, ()))
+                )
             name = f"matcher_s{compiled.stage}_{tag}_{next(_sid_counter)}"
             self._host.register_rulesets({name: definition})
             self._names[compiled.stage] = name
@@ -188,11 +200,15 @@ def probe_compile(stages: list[CompiledStage], timeout: float = 20.0) -> str | N
     payload = json.dumps({f"probe_{c.stage}": c.definition for c in stages})
     try:
         done = subprocess.run(
-            [sys.executable, "-c", _PROBE], input=payload, capture_output=True, text=True,
-            timeout=timeout, check=False,
-        )  # fmt: skip
+            [sys.executable, "-c", _PROBE],
+            input=payload,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
-        return f"durable_rules did not finish compiling these rules within {timeout:.0f}s (a rule set past an engine limit hangs it)"  # fmt: skip
+        return f"durable_rules did not finish compiling these rules within {timeout:.0f}s (a rule set past an engine limit hangs it)"
     if done.returncode == 0:
         return None
     if done.returncode == 3:

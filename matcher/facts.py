@@ -17,7 +17,13 @@ from matcher.domain import Assessment
 from matcher.vocabulary import UNKNOWN, UNSPECIFIED_REGION, Vocabulary
 
 PERSON, NEED, DERIVED = "person", "need", "derived"
-_SCALED_RISK = {"rosh": "rosh", "osp_dc": "osp", "osp_iic": "osp", "sara_partner": "sara", "sara_other": "sara"}  # fmt: skip
+_SCALED_RISK = {
+    "rosh": "rosh",
+    "osp_dc": "osp",
+    "osp_iic": "osp",
+    "sara_partner": "sara",
+    "sara_other": "sara",
+}
 _ABSENT_MEANS = {"osp": "not_applicable"}  # the PNI treats a missing OSP like "not applicable"
 
 
@@ -51,10 +57,16 @@ def base_fields(vocabulary: Vocabulary) -> dict[str, FieldInfo]:
         number("age"),
         code("region", [*vocabulary.regions, UNSPECIFIED_REGION]),
         code("sentence_type", vocabulary.codes("sentence_types")),
-        number("weeks_left"), number("weeks_total"), number("rar_days"),
+        number("weeks_left"),
+        number("weeks_total"),
+        number("rar_days"),
         code("setting", vocabulary.codes("settings")),
-        number("ogrs"), number("mappa_level"), number("ovp"), number("rsr"), number("ldc_score"),
-    ]  # fmt: skip
+        number("ogrs"),
+        number("mappa_level"),
+        number("ovp"),
+        number("rsr"),
+        number("ldc_score"),
+    ]
     for name, scale in _SCALED_RISK.items():
         fields.append(code(name, [*vocabulary.scales.get(scale, ()), UNKNOWN]))
     for band in vocabulary.bands.values():
@@ -82,16 +94,24 @@ def person_fact(assessment: Assessment, vocabulary: Vocabulary, today: date) -> 
     """The person fact, before computed fields and derivations."""
     sentence, risk = assessment.sentence, assessment.risk
     fact: dict[str, Any] = {
-        "t": PERSON, "id": PERSON,
-        "gender": assessment.gender, "age": assessment.age,
+        "t": PERSON,
+        "id": PERSON,
+        "gender": assessment.gender,
+        "age": assessment.age,
         "region": assessment.region or UNSPECIFIED_REGION,
         "sentence_type": sentence.type,
         "weeks_left": weeks_between(max(today, sentence.start_date), sentence.end_date),
         "weeks_total": weeks_between(sentence.start_date, sentence.end_date),
         "setting": "community",
-    }  # fmt: skip
-    optional = {"rar_days": sentence.rar_days, "ogrs": risk.ogrs, "mappa_level": risk.mappa_level,
-                "ovp": risk.ovp, "rsr": risk.rsr, "ldc_score": assessment.ldc_score}  # fmt: skip
+    }
+    optional = {
+        "rar_days": sentence.rar_days,
+        "ogrs": risk.ogrs,
+        "mappa_level": risk.mappa_level,
+        "ovp": risk.ovp,
+        "rsr": risk.rsr,
+        "ldc_score": assessment.ldc_score,
+    }
     fact.update({k: v for k, v in optional.items() if v is not None})
     for name, scale in _SCALED_RISK.items():
         value = getattr(risk, name)
@@ -102,8 +122,12 @@ def person_fact(assessment: Assessment, vocabulary: Vocabulary, today: date) -> 
         fact[band.field] = band.band_of(raw) if raw is not None else UNKNOWN
     fact.update({item_field(k): v for k, v in assessment.oasys_items.items()})
     fact.update({f"need_{n.area}": n.severity for n in assessment.needs})
-    codes = {"responsivity": assessment.responsivity, "strength": assessment.strengths,
-             "flag": risk.flags, "requirement": sentence.requirements}  # fmt: skip
+    codes = {
+        "responsivity": assessment.responsivity,
+        "strength": assessment.strengths,
+        "flag": risk.flags,
+        "requirement": sentence.requirements,
+    }
     for prefix, values in codes.items():
         fact.update({f"{prefix}_{code}": True for code in values})
     return fact
@@ -111,10 +135,15 @@ def person_fact(assessment: Assessment, vocabulary: Vocabulary, today: date) -> 
 
 def need_facts(assessment: Assessment) -> list[dict[str, Any]]:
     return [
-        {"t": NEED, "id": f"need_{n.area}", "area": n.area, "severity": n.severity,
-         "linked_to_offending": n.linked_to_offending}
+        {
+            "t": NEED,
+            "id": f"need_{n.area}",
+            "area": n.area,
+            "severity": n.severity,
+            "linked_to_offending": n.linked_to_offending,
+        }
         for n in assessment.needs
-    ]  # fmt: skip
+    ]
 
 
 def apply_computed(

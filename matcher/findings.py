@@ -54,7 +54,11 @@ class Findings:
                 elif outcome.kind == "capacity":
                     self.capacity_rules.append(outcome.code)
                 else:
-                    target = {"recommend": self.recommended, "exclude": self.excluded, "adapt": self.adapted}[outcome.kind]  # fmt: skip
+                    target = {
+                        "recommend": self.recommended,
+                        "exclude": self.excluded,
+                        "adapt": self.adapted,
+                    }[outcome.kind]
                     for intervention_id in outcome.targets:
                         target[intervention_id].append(Hit(rule, outcome.weight, outcome.include))
         carried = {}

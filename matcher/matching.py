@@ -63,9 +63,13 @@ def exclusions_of(findings: Findings, intervention_id: str) -> list[Exclusion]:
 
 
 def match(
-    assessment: Assessment, findings: Findings, priority: set[str], catalogue: dict[str, Intervention],
-    policy: Policy, vocabulary: Vocabulary,
-) -> Match:  # fmt: skip
+    assessment: Assessment,
+    findings: Findings,
+    priority: set[str],
+    catalogue: dict[str, Intervention],
+    policy: Policy,
+    vocabulary: Vocabulary,
+) -> Match:
     ranked = rank_needs(assessment, priority, vocabulary)
     need_rank = {area: index for index, area in enumerate(ranked)}
     assessed = {n.area for n in assessment.needs if n.severity >= 1}
@@ -74,7 +78,9 @@ def match(
     chosen: set[str] = set()
 
     def choose(intervention: Intervention, reasons: list[Reason], mandatory: bool) -> None:
-        addresses = [a for a in ranked if a in intervention.needs] or sorted(assessed & set(intervention.needs))  # fmt: skip
+        addresses = [a for a in ranked if a in intervention.needs] or sorted(
+            assessed & set(intervention.needs)
+        )
         best = min([need_rank[a] for a in addresses if a in need_rank] or [len(ranked)])
         rank = (0 if mandatory else 1, best, -len(addresses), intervention.id)
         adaptations = _reasons(findings.adapted.get(intervention.id, []))
@@ -88,14 +94,27 @@ def match(
         intervention = catalogue[mandated]
         if findings.excluded.get(mandated):
             why = "; ".join(e.reason for e in exclusions_of(findings, mandated))
-            result.warnings.append(Warning(code="mandated_not_possible", message=f"{intervention.name} is required by the sentence but cannot be offered: {why} Escalate to the court or the responsible officer.", rule_id=MANDATED_RULE))  # fmt: skip
+            result.warnings.append(
+                Warning(
+                    code="mandated_not_possible",
+                    message=f"{intervention.name} is required by the sentence but cannot be offered: {why} Escalate to the court or the responsible officer.",
+                    rule_id=MANDATED_RULE,
+                )
+            )
             continue
-        reason = Reason(rule_id=MANDATED_RULE, text=f"{intervention.name} is required by the court order or licence.")  # fmt: skip
+        reason = Reason(
+            rule_id=MANDATED_RULE,
+            text=f"{intervention.name} is required by the court order or licence.",
+        )
         choose(intervention, [reason, *_reasons(findings.recommended.get(mandated, []))], True)
 
     for intervention_id in sorted(findings.recommended):
         hits = findings.recommended[intervention_id]
-        if intervention_id in chosen or findings.excluded.get(intervention_id) or not any(h.include for h in hits):  # fmt: skip
+        if (
+            intervention_id in chosen
+            or findings.excluded.get(intervention_id)
+            or not any(h.include for h in hits)
+        ):
             continue
         choose(catalogue[intervention_id], _reasons(hits), False)
 
@@ -103,14 +122,24 @@ def match(
         if area in covered:
             continue
         if len(result.choices) >= policy.max_items:
-            result.unmet.append(UnmetNeed(area=area, reason=f"The plan already holds {policy.max_items} interventions, the most policy allows at once; review {vocabulary.label('need_areas', area)} when one ends."))  # fmt: skip
+            result.unmet.append(
+                UnmetNeed(
+                    area=area,
+                    reason=f"The plan already holds {policy.max_items} interventions, the most policy allows at once; review {vocabulary.label('need_areas', area)} when one ends.",
+                )
+            )
             continue
         best = _best_for(area, findings, catalogue, policy, priority - covered, chosen)
         if best is None:
             result.unmet.append(_unmet(area, assessment, findings, catalogue, vocabulary))
             continue
         label = vocabulary.label("need_areas", area)
-        reasons = [Reason(rule_id=SELECTED_RULE, text=f"Chosen for the priority need {label}: eligible, available, and the best-supported option.")]  # fmt: skip
+        reasons = [
+            Reason(
+                rule_id=SELECTED_RULE,
+                text=f"Chosen for the priority need {label}: eligible, available, and the best-supported option.",
+            )
+        ]
         choose(best, reasons + _reasons(findings.recommended.get(best.id, [])), False)
 
     for area in ranked:
@@ -123,14 +152,22 @@ def match(
 
 
 def _best_for(
-    area: str, findings: Findings, catalogue: dict[str, Intervention], policy: Policy,
-    uncovered: set[str], chosen: set[str],
-) -> Intervention | None:  # fmt: skip
+    area: str,
+    findings: Findings,
+    catalogue: dict[str, Intervention],
+    policy: Policy,
+    uncovered: set[str],
+    chosen: set[str],
+) -> Intervention | None:
     """The eligible intervention for ``area`` with the highest rule weight, favouring one that also
     covers other uncovered priority needs; ties go to the id, so the choice is deterministic."""
     best: tuple[float, str] | None = None
     for intervention in catalogue.values():
-        if area not in intervention.needs or intervention.id in chosen or findings.excluded.get(intervention.id):  # fmt: skip
+        if (
+            area not in intervention.needs
+            or intervention.id in chosen
+            or findings.excluded.get(intervention.id)
+        ):
             continue
         weight = sum(h.weight for h in findings.recommended.get(intervention.id, []))
         extra = len(uncovered & set(intervention.needs)) - 1
@@ -142,16 +179,19 @@ def _best_for(
 
 
 def _unmet(
-    area: str, assessment: Assessment, findings: Findings, catalogue: dict[str, Intervention],
+    area: str,
+    assessment: Assessment,
+    findings: Findings,
+    catalogue: dict[str, Intervention],
     vocabulary: Vocabulary,
-) -> UnmetNeed:  # fmt: skip
+) -> UnmetNeed:
     label = vocabulary.label("need_areas", area)
     candidates = [i for i in catalogue.values() if area in i.needs]
     excluded = [e for i in candidates for e in exclusions_of(findings, i.id)]
     if not candidates:
         reason = f"No intervention in the catalogue addresses {label}."
     elif assessment.region and not any(i.serves(assessment.region) for i in candidates):
-        reason = f"No intervention for {label} is provided in {vocabulary.label('regions', assessment.region)}: a provision gap to report to commissioners."  # fmt: skip
+        reason = f"No intervention for {label} is provided in {vocabulary.label('regions', assessment.region)}: a provision gap to report to commissioners."
     else:
         reason = (
             f"Every intervention for {label} was ruled out for this person; see the exclusions."

@@ -75,9 +75,12 @@ def _doc(sources: Sources, name: str, problems: list[Problem]) -> LineDict:
 
 
 def load_policy(
-    sources: Sources, vocabulary: Vocabulary, catalogue: dict[str, Intervention],
-    rule_files: RuleFiles, problems: list[Problem],
-) -> Policy:  # fmt: skip
+    sources: Sources,
+    vocabulary: Vocabulary,
+    catalogue: dict[str, Intervention],
+    rule_files: RuleFiles,
+    problems: list[Problem],
+) -> Policy:
     """Read both policy files; conditional parts are appended to ``rule_files.rules``."""
     doc = _doc(sources, POLICY_FILE, problems)
     stage = max([r.stage for r in rule_files.rules] + [1])
@@ -90,7 +93,19 @@ def load_policy(
         limits = _capacity(raw, POLICY_FILE, where, problems, default=capacity)
         description = str(raw.get("description") or "")
         capacity_rules.append(CapacityRule(rule_id, description, limits))
-        _add_rule(rule_files, vocabulary, problems, stage, rule_id, description, str(raw.get("source", "")), raw.get("when"), POLICY_FILE, where, Outcome("capacity", code=rule_id))  # fmt: skip
+        _add_rule(
+            rule_files,
+            vocabulary,
+            problems,
+            stage,
+            rule_id,
+            description,
+            str(raw.get("source", "")),
+            raw.get("when"),
+            POLICY_FILE,
+            where,
+            Outcome("capacity", code=rule_id),
+        )
     sequencing = _doc(sources, SEQUENCING_FILE, problems)
     edges = []
     for index, raw in enumerate(sequencing.get("edges") or []):
@@ -99,35 +114,85 @@ def load_policy(
             continue
         edges.append(edge)
         if edge.conditional:
-            _add_rule(rule_files, vocabulary, problems, stage, edge.id, edge.rationale, edge.source, raw.get("when"), SEQUENCING_FILE, edge.line, Outcome("switch", code=edge.id))  # fmt: skip
+            _add_rule(
+                rule_files,
+                vocabulary,
+                problems,
+                stage,
+                edge.id,
+                edge.rationale,
+                edge.source,
+                raw.get("when"),
+                SEQUENCING_FILE,
+                edge.line,
+                Outcome("switch", code=edge.id),
+            )
     graph = union_graph(edges, catalogue)
     _check_acyclic(graph, problems)
     return Policy(
         multi_need_bonus=float(selection.get("multi_need_bonus", 2)),
         max_items=int(selection.get("max_items", 8)),
-        capacity=capacity, capacity_rules=tuple(capacity_rules),
+        capacity=capacity,
+        capacity_rules=tuple(capacity_rules),
         rar_providers=tuple((doc.get("rar") or {}).get("providers") or ("internal", "contracted")),
-        edges=tuple(edges), graph=graph,
+        edges=tuple(edges),
+        graph=graph,
         priority_field=str(selection.get("priority_need", "priority_need")),
-        pathway_fields={k: str(v) for k, v in (doc.get("programme_pathway") or {"pathway": "programme_pathway", "risk_level": "pni_risk_level", "need_level": "pni_need_level"}).items()},
-    )  # fmt: skip
+        pathway_fields={
+            k: str(v)
+            for k, v in (
+                doc.get("programme_pathway")
+                or {
+                    "pathway": "programme_pathway",
+                    "risk_level": "pni_risk_level",
+                    "need_level": "pni_need_level",
+                }
+            ).items()
+        },
+    )
 
 
-def _capacity(raw: Any, name: str, line: int, problems: list[Problem], default: Capacity | None = None) -> Capacity:  # fmt: skip
+def _capacity(
+    raw: Any, name: str, line: int, problems: list[Problem], default: Capacity | None = None
+) -> Capacity:
     base = default or Capacity(3, 8)
     try:
-        limits = Capacity(int(raw.get("max_concurrent", base.max_concurrent)), float(raw.get("max_hours_per_week", base.max_hours_per_week)))  # fmt: skip
+        limits = Capacity(
+            int(raw.get("max_concurrent", base.max_concurrent)),
+            float(raw.get("max_hours_per_week", base.max_hours_per_week)),
+        )
     except (TypeError, ValueError, AttributeError):
-        problems.append(Problem(name, line, "capacity needs whole-number max_concurrent and numeric max_hours_per_week"))  # fmt: skip
+        problems.append(
+            Problem(
+                name,
+                line,
+                "capacity needs whole-number max_concurrent and numeric max_hours_per_week",
+            )
+        )
         return base
     if limits.max_concurrent < 1 or limits.max_hours_per_week <= 0:
         problems.append(Problem(name, line, "capacity limits must be positive"))
     return limits
 
 
-def _add_rule(rule_files: RuleFiles, vocabulary: Vocabulary, problems: list[Problem], stage: int, rule_id: str, description: str, source: str, when: Any, file: str, line: int, outcome: Outcome) -> None:  # fmt: skip
+def _add_rule(
+    rule_files: RuleFiles,
+    vocabulary: Vocabulary,
+    problems: list[Problem],
+    stage: int,
+    rule_id: str,
+    description: str,
+    source: str,
+    when: Any,
+    file: str,
+    line: int,
+    outcome: Outcome,
+) -> None:
     person, derived = fields_for_stage(stage, vocabulary, rule_files)
-    codes = {kind: tuple(vocabulary.codes(kind)) for kind in ("responsivity", "strengths", "flags", "requirements", "need_areas")}  # fmt: skip
+    codes = {
+        kind: tuple(vocabulary.codes(kind))
+        for kind in ("responsivity", "strengths", "flags", "requirements", "need_areas")
+    }
     parser = ConditionParser(person, need_fields(vocabulary), derived, codes)
     condition = parser.parse(when)
     for message in parser.problems:
@@ -137,30 +202,70 @@ def _add_rule(rule_files: RuleFiles, vocabulary: Vocabulary, problems: list[Prob
     )
 
 
-def _edge(raw: Any, index: int, doc: LineDict, catalogue: dict[str, Intervention], vocabulary: Vocabulary, problems: list[Problem]) -> Edge | None:  # fmt: skip
+def _edge(
+    raw: Any,
+    index: int,
+    doc: LineDict,
+    catalogue: dict[str, Intervention],
+    vocabulary: Vocabulary,
+    problems: list[Problem],
+) -> Edge | None:
     line = line_of(doc, "edges", index)
     if not isinstance(raw, dict) or not raw.get("id") or "before" not in raw or "after" not in raw:
-        problems.append(Problem(SEQUENCING_FILE, line, "each edge needs id, before, after, type, rationale and source"))  # fmt: skip
+        problems.append(
+            Problem(
+                SEQUENCING_FILE,
+                line,
+                "each edge needs id, before, after, type, rationale and source",
+            )
+        )
         return None
     kind = raw.get("type", "finish_to_start")
     if kind not in EDGE_TYPES:
-        problems.append(Problem(SEQUENCING_FILE, line, f"edge {raw['id']!r}: unknown type {kind!r}", suggest(kind, EDGE_TYPES)))  # fmt: skip
+        problems.append(
+            Problem(
+                SEQUENCING_FILE,
+                line,
+                f"edge {raw['id']!r}: unknown type {kind!r}",
+                suggest(kind, EDGE_TYPES),
+            )
+        )
     for side in ("before", "after"):
         for key, value in (raw.get(side) or {}).items():
             if key not in EDGE_SELECTORS:
-                problems.append(Problem(SEQUENCING_FILE, line, f"edge {raw['id']!r}: unknown selector {key!r}", suggest(key, EDGE_SELECTORS)))  # fmt: skip
+                problems.append(
+                    Problem(
+                        SEQUENCING_FILE,
+                        line,
+                        f"edge {raw['id']!r}: unknown selector {key!r}",
+                        suggest(key, EDGE_SELECTORS),
+                    )
+                )
             elif key == "needs":
                 for area in value if isinstance(value, list) else [value]:
                     if area not in vocabulary.need_areas:
-                        problems.append(Problem(SEQUENCING_FILE, line, f"edge {raw['id']!r}: unknown need area {area!r}", suggest(area, vocabulary.need_areas)))  # fmt: skip
+                        problems.append(
+                            Problem(
+                                SEQUENCING_FILE,
+                                line,
+                                f"edge {raw['id']!r}: unknown need area {area!r}",
+                                suggest(area, vocabulary.need_areas),
+                            )
+                        )
     before = [i for i in catalogue.values() if _matches(i, raw.get("before") or {})]
     after = [i for i in catalogue.values() if _matches(i, raw.get("after") or {})]
     pairs = tuple(sorted({(b.id, a.id) for b in before for a in after if a.id != b.id}))
     return Edge(
-        id=f"sequencing.{raw['id']}", type=kind, lag_weeks=int(raw.get("lag_weeks", 0)),
-        rationale=" ".join(str(raw.get("rationale", "")).split()), source=str(raw.get("source", "")),
-        file=SEQUENCING_FILE, line=line, conditional=raw.get("when") is not None, pairs=pairs,
-    )  # fmt: skip
+        id=f"sequencing.{raw['id']}",
+        type=kind,
+        lag_weeks=int(raw.get("lag_weeks", 0)),
+        rationale=" ".join(str(raw.get("rationale", "")).split()),
+        source=str(raw.get("source", "")),
+        file=SEQUENCING_FILE,
+        line=line,
+        conditional=raw.get("when") is not None,
+        pairs=pairs,
+    )
 
 
 def _matches(intervention: Intervention, selector: dict[str, Any]) -> bool:
@@ -196,7 +301,9 @@ def union_graph(edges: list[Edge], catalogue: dict[str, Intervention]) -> nx.DiG
         for prerequisite in intervention.prerequisites:
             if prerequisite in catalogue:
                 graph.add_edge(prerequisite, intervention.id)
-                graph.edges[prerequisite, intervention.id].setdefault("edges", []).append(f"prerequisite:{intervention.file}:{intervention.line}")  # fmt: skip
+                graph.edges[prerequisite, intervention.id].setdefault("edges", []).append(
+                    f"prerequisite:{intervention.file}:{intervention.line}"
+                )
     return graph
 
 
@@ -208,4 +315,10 @@ def _check_acyclic(graph: nx.DiGraph, problems: list[Problem]) -> None:
     steps = "; ".join(
         f"{u} → {v} (by {', '.join(graph.edges[u, v]['edges'])})" for u, v, *_ in cycle
     )
-    problems.append(Problem(SEQUENCING_FILE, 1, f"the sequencing graph has a cycle, so no order could satisfy it: {steps}"))  # fmt: skip
+    problems.append(
+        Problem(
+            SEQUENCING_FILE,
+            1,
+            f"the sequencing graph has a cycle, so no order could satisfy it: {steps}",
+        )
+    )

@@ -123,7 +123,7 @@ def build(checked: Checked, probe: bool = True) -> Rulebook:
             Derivation(o.name, o.value, o.per_need, o.precedence)
             for o in rule.outcomes
             if o.kind == "derive"
-        )  # fmt: skip
+        )
         for rule in checked.rules.values()
     }
     engine = Engine(checked.stages, derivations, checked.version)
@@ -131,6 +131,8 @@ def build(checked: Checked, probe: bool = True) -> Rulebook:
     return Rulebook(checked, engine, files)
 
 
-def load(rules_dir: Path = DEFAULT_RULES, catalogue_dir: Path = DEFAULT_CATALOGUE, probe: bool = True) -> Rulebook:  # fmt: skip
+def load(
+    rules_dir: Path = DEFAULT_RULES, catalogue_dir: Path = DEFAULT_CATALOGUE, probe: bool = True
+) -> Rulebook:
     """Read, check and compile the rulebook in two folders."""
     return build(check(rules_dir, catalogue_dir), probe=probe)

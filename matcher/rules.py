@@ -18,8 +18,21 @@ from matcher.vocabulary import Vocabulary, suggest
 
 RULESET_PREFIX = "rules/rulesets/"
 OUTCOMES = ("recommend", "exclude", "adapt", "flag", "derive")
-SELECTOR_KEYS = ("ids", "kind", "tier", "provider", "intensity", "needs", "formats", "delivery",
-                 "delivery_lacks", "settings", "ld_adapted", "women_only", "interpreter")  # fmt: skip
+SELECTOR_KEYS = (
+    "ids",
+    "kind",
+    "tier",
+    "provider",
+    "intensity",
+    "needs",
+    "formats",
+    "delivery",
+    "delivery_lacks",
+    "settings",
+    "ld_adapted",
+    "women_only",
+    "interpreter",
+)
 
 
 @dataclass(frozen=True)
@@ -68,9 +81,11 @@ def _files(sources: Sources) -> list[tuple[str, LineDict]]:
 
 
 def load_rules(
-    sources: Sources, vocabulary: Vocabulary, catalogue: dict[str, Intervention],
+    sources: Sources,
+    vocabulary: Vocabulary,
+    catalogue: dict[str, Intervention],
     problems: list[Problem],
-) -> RuleFiles:  # fmt: skip
+) -> RuleFiles:
     """Parse every rule file, then the catalogue's eligibility, into one list of RuleSpecs."""
     result = RuleFiles()
     files = _files(sources)
@@ -100,19 +115,36 @@ def load_rules(
             if spec is None:
                 continue
             if spec.id in seen:
-                problems.append(Problem(name, spec.line, f"duplicate rule id {spec.id!r} (first in {seen[spec.id]})"))  # fmt: skip
+                problems.append(
+                    Problem(
+                        name, spec.line, f"duplicate rule id {spec.id!r} (first in {seen[spec.id]})"
+                    )
+                )
                 continue
             seen[spec.id] = f"{name}:{spec.line}"
             result.rules.append(spec)
     for intervention in catalogue.values():
         for raw in catalogue_rule_texts(intervention, vocabulary):
-            spec = _rule(intervention.file, [raw], 0, raw, last_stage, vocabulary, catalogue, result, problems, intervention.line)  # fmt: skip
+            spec = _rule(
+                intervention.file,
+                [raw],
+                0,
+                raw,
+                last_stage,
+                vocabulary,
+                catalogue,
+                result,
+                problems,
+                intervention.line,
+            )
             if spec is not None:
                 result.rules.append(spec)
     return result
 
 
-def _computed(name: str, data: LineDict, stage: int, vocabulary: Vocabulary, problems: list[Problem]) -> list[ComputedField]:  # fmt: skip
+def _computed(
+    name: str, data: LineDict, stage: int, vocabulary: Vocabulary, problems: list[Problem]
+) -> list[ComputedField]:
     found = []
     for field_name, spec in (data.get("computed") or {}).items():
         line = line_of(data, "computed", field_name)
@@ -121,27 +153,72 @@ def _computed(name: str, data: LineDict, stage: int, vocabulary: Vocabulary, pro
         elif isinstance(spec, dict) and spec.get("band_of") and isinstance(spec.get("bands"), list):
             rows = tuple((str(r["band"]), float(r["from"])) for r in spec["bands"])
             if [r[1] for r in rows] != sorted({r[1] for r in rows}):
-                problems.append(Problem(name, line, f"computed band {field_name!r}: 'from' values must strictly increase"))  # fmt: skip
-            found.append(ComputedField(str(field_name), "band", (str(spec["band_of"]),), stage=stage, bands=rows))  # fmt: skip
-        elif isinstance(spec, dict) and isinstance(spec.get("highest"), list) and spec.get("scale") in vocabulary.scales:  # fmt: skip
-            found.append(ComputedField(str(field_name), "highest", tuple(spec["highest"]), spec["scale"], stage))  # fmt: skip
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        f"computed band {field_name!r}: 'from' values must strictly increase",
+                    )
+                )
+            found.append(
+                ComputedField(
+                    str(field_name), "band", (str(spec["band_of"]),), stage=stage, bands=rows
+                )
+            )
+        elif (
+            isinstance(spec, dict)
+            and isinstance(spec.get("highest"), list)
+            and spec.get("scale") in vocabulary.scales
+        ):
+            found.append(
+                ComputedField(
+                    str(field_name), "highest", tuple(spec["highest"]), spec["scale"], stage
+                )
+            )
         else:
-            problems.append(Problem(name, line, f"computed field {field_name!r} needs 'sum: [fields]', 'band_of: field' with 'bands', or 'highest: [fields]' with a known 'scale'"))  # fmt: skip
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    f"computed field {field_name!r} needs 'sum: [fields]', 'band_of: field' with 'bands', or 'highest: [fields]' with a known 'scale'",
+                )
+            )
     return found
 
 
-def _declare_derivations(name: str, data: LineDict, stage: int, derived: dict[str, dict[str, Any]], problems: list[Problem]) -> None:  # fmt: skip
+def _declare_derivations(
+    name: str,
+    data: LineDict,
+    stage: int,
+    derived: dict[str, dict[str, Any]],
+    problems: list[Problem],
+) -> None:
     for index, raw in enumerate(data.get("rules") or []):
-        derive = (raw.get("then") or {}).get("derive") if isinstance(raw, dict) and isinstance(raw.get("then"), dict) else None  # fmt: skip
+        derive = (
+            (raw.get("then") or {}).get("derive")
+            if isinstance(raw, dict) and isinstance(raw.get("then"), dict)
+            else None
+        )
         if not isinstance(derive, dict) or not derive.get("name"):
             continue
-        entry = derived.setdefault(str(derive["name"]), {"stage": stage, "values": set(), "per_need": bool(derive.get("per_need"))})  # fmt: skip
+        entry = derived.setdefault(
+            str(derive["name"]),
+            {"stage": stage, "values": set(), "per_need": bool(derive.get("per_need"))},
+        )
         if entry["stage"] != stage:
-            problems.append(Problem(name, line_of(data, "rules", index), f"{derive['name']!r} is derived in stage {entry['stage']} and in stage {stage}; derive each name in one stage"))  # fmt: skip
+            problems.append(
+                Problem(
+                    name,
+                    line_of(data, "rules", index),
+                    f"{derive['name']!r} is derived in stage {entry['stage']} and in stage {stage}; derive each name in one stage",
+                )
+            )
         entry["values"].add(derive.get("value", True))
 
 
-def fields_for_stage(stage: int, vocabulary: Vocabulary, rule_files: RuleFiles) -> tuple[dict[str, FieldInfo], dict[str, FieldInfo]]:  # fmt: skip
+def fields_for_stage(
+    stage: int, vocabulary: Vocabulary, rule_files: RuleFiles
+) -> tuple[dict[str, FieldInfo], dict[str, FieldInfo]]:
     """(person fields, derived-fact fields) a rule of ``stage`` may test."""
     person = base_fields(vocabulary)
     for spec in rule_files.computed:
@@ -158,7 +235,9 @@ def fields_for_stage(stage: int, vocabulary: Vocabulary, rule_files: RuleFiles) 
             same_stage.append(name)
         elif entry["stage"] < stage:
             if entry["per_need"]:
-                person.update({f"{name}_{a}": FieldInfo(f"{name}_{a}", "flag") for a in vocabulary.need_areas})  # fmt: skip
+                person.update(
+                    {f"{name}_{a}": FieldInfo(f"{name}_{a}", "flag") for a in vocabulary.need_areas}
+                )
             else:
                 values = entry["values"]
                 if values <= {True}:
@@ -167,20 +246,34 @@ def fields_for_stage(stage: int, vocabulary: Vocabulary, rule_files: RuleFiles) 
                     person[name] = FieldInfo(name, "number")
                 else:
                     person[name] = FieldInfo(name, "code", tuple(str(v) for v in values))
-    derived = {"name": FieldInfo("name", "code", tuple(sorted(same_stage))), "value": FieldInfo("value", "any"),
-               "area": FieldInfo("area", "code", vocabulary.need_areas)}  # fmt: skip
+    derived = {
+        "name": FieldInfo("name", "code", tuple(sorted(same_stage))),
+        "value": FieldInfo("value", "any"),
+        "area": FieldInfo("area", "code", vocabulary.need_areas),
+    }
     return person, derived
 
 
 def _rule(
-    name: str, rules: list[Any], index: int, raw: Any, stage: int, vocabulary: Vocabulary,
-    catalogue: dict[str, Intervention], rule_files: RuleFiles, problems: list[Problem],
+    name: str,
+    rules: list[Any],
+    index: int,
+    raw: Any,
+    stage: int,
+    vocabulary: Vocabulary,
+    catalogue: dict[str, Intervention],
+    rule_files: RuleFiles,
+    problems: list[Problem],
     fixed_line: int | None = None,
-) -> RuleSpec | None:  # fmt: skip
+) -> RuleSpec | None:
     line = fixed_line or line_of(rules, index)
     where = lambda *path: fixed_line or line_of(rules, index, *path)  # noqa: E731
     if not isinstance(raw, dict):
-        problems.append(Problem(name, line, "each rule must be a mapping with id, description, source, when, then"))  # fmt: skip
+        problems.append(
+            Problem(
+                name, line, "each rule must be a mapping with id, description, source, when, then"
+            )
+        )
         return None
     missing = [k for k in ("id", "description", "source", "then") if not raw.get(k)]
     unknown = [
@@ -191,11 +284,21 @@ def _rule(
             Problem(name, line, f"rule {raw.get('id', f'#{index + 1}')!r} has no {key!r}")
         )
     for key in unknown:
-        problems.append(Problem(name, where(key), f"unknown rule key {key!r}", suggest(key, ("id", "description", "source", "when", "then", "examples"))))  # fmt: skip
+        problems.append(
+            Problem(
+                name,
+                where(key),
+                f"unknown rule key {key!r}",
+                suggest(key, ("id", "description", "source", "when", "then", "examples")),
+            )
+        )
     if missing:
         return None
     person, derived = fields_for_stage(stage, vocabulary, rule_files)
-    codes = {kind: tuple(vocabulary.codes(kind)) for kind in ("responsivity", "strengths", "flags", "requirements", "need_areas")}  # fmt: skip
+    codes = {
+        kind: tuple(vocabulary.codes(kind))
+        for kind in ("responsivity", "strengths", "flags", "requirements", "need_areas")
+    }
     parser = ConditionParser(person, need_fields(vocabulary), derived, codes)
     condition = parser.parse(raw.get("when"))
     for message in parser.problems:
@@ -204,38 +307,81 @@ def _rule(
         raw["id"], raw["then"], catalogue, vocabulary, problems, name, where("then")
     )
     examples = tuple(raw.get("examples") or ())
-    return RuleSpec(str(raw["id"]), " ".join(str(raw["description"]).split()), str(raw["source"]), stage, name, line, condition, tuple(outcomes), examples)  # fmt: skip
+    return RuleSpec(
+        str(raw["id"]),
+        " ".join(str(raw["description"]).split()),
+        str(raw["source"]),
+        stage,
+        name,
+        line,
+        condition,
+        tuple(outcomes),
+        examples,
+    )
 
 
 def _outcomes(
-    rule_id: str, then: Any, catalogue: dict[str, Intervention], vocabulary: Vocabulary,
-    problems: list[Problem], name: str, line: int,
-) -> list[Outcome]:  # fmt: skip
+    rule_id: str,
+    then: Any,
+    catalogue: dict[str, Intervention],
+    vocabulary: Vocabulary,
+    problems: list[Problem],
+    name: str,
+    line: int,
+) -> list[Outcome]:
     if not isinstance(then, dict):
         problems.append(Problem(name, line, f"rule {rule_id!r}: 'then' must be a mapping"))
         return []
     found = []
     for kind, spec in then.items():
         if kind not in OUTCOMES:
-            problems.append(Problem(name, line, f"rule {rule_id!r}: unknown outcome {kind!r}", suggest(kind, OUTCOMES)))  # fmt: skip
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    f"rule {rule_id!r}: unknown outcome {kind!r}",
+                    suggest(kind, OUTCOMES),
+                )
+            )
             continue
         spec = spec if isinstance(spec, dict) else {}
         if kind == "flag":
             found.append(Outcome("flag", code=str(spec.get("code") or rule_id)))
         elif kind == "derive":
-            found.append(Outcome("derive", name=str(spec.get("name")), value=spec.get("value", True),
-                                 per_need=bool(spec.get("per_need")), precedence=int(spec.get("precedence", 100))))  # fmt: skip
+            found.append(
+                Outcome(
+                    "derive",
+                    name=str(spec.get("name")),
+                    value=spec.get("value", True),
+                    per_need=bool(spec.get("per_need")),
+                    precedence=int(spec.get("precedence", 100)),
+                )
+            )
         else:
-            targets = resolve_targets(spec, catalogue, vocabulary, lambda m: problems.append(Problem(name, line, f"rule {rule_id!r}: {m[0]}", m[1])))  # fmt: skip
+            targets = resolve_targets(
+                spec,
+                catalogue,
+                vocabulary,
+                lambda m: problems.append(Problem(name, line, f"rule {rule_id!r}: {m[0]}", m[1])),
+            )
             if not targets:
-                problems.append(Problem(name, line, f"rule {rule_id!r}: {kind} selects no intervention in the catalogue", severity="warning"))  # fmt: skip
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        f"rule {rule_id!r}: {kind} selects no intervention in the catalogue",
+                        severity="warning",
+                    )
+                )
             found.append(
                 Outcome(kind, targets, float(spec.get("weight", 1)), bool(spec.get("include")))
             )
     return found
 
 
-def resolve_targets(spec: dict[str, Any], catalogue: dict[str, Intervention], vocabulary: Vocabulary, report: Any) -> tuple[str, ...]:  # fmt: skip
+def resolve_targets(
+    spec: dict[str, Any], catalogue: dict[str, Intervention], vocabulary: Vocabulary, report: Any
+) -> tuple[str, ...]:
     """The intervention ids a recommend/exclude/adapt outcome names, fixed when the rules load.
 
     ``interventions: [ids]`` names them; ``select: {kind: ..., formats: group}`` picks every catalogue
@@ -286,13 +432,23 @@ def catalogue_rule_texts(
     label = vocabulary.label
 
     def add(suffix: str, text: str, when: dict[str, Any]) -> None:
-        rules.append({"id": f"catalogue.{i.id}.{suffix}", "description": text,
-                      "source": f"{i.file}:{i.line}", "when": when,
-                      "then": {"exclude": {"interventions": [i.id]}}})  # fmt: skip
+        rules.append(
+            {
+                "id": f"catalogue.{i.id}.{suffix}",
+                "description": text,
+                "source": f"{i.file}:{i.line}",
+                "when": when,
+                "then": {"exclude": {"interventions": [i.id]}},
+            }
+        )
 
     e = i.eligibility
     if e.gender:
-        add("gender", f"{i.name} is for {_join(label('genders', g) for g in e.gender)} only.", {"not": {"gender": e.gender}})  # fmt: skip
+        add(
+            "gender",
+            f"{i.name} is for {_join(label('genders', g) for g in e.gender)} only.",
+            {"not": {"gender": e.gender}},
+        )
     if e.age and e.age.min is not None:
         add(
             "age_min",
@@ -305,25 +461,61 @@ def catalogue_rule_texts(
             f"{i.name} is for people aged {e.age.max} or under.",
             {"age": {"gt": e.age.max}},
         )
-    for key, what in (("ogrs_band", "likelihood of reoffending (OGRS3 band)"), ("rosh", "risk of serious harm (RoSH)"), ("osp_band", "sexual reoffending risk (OSP)")):  # fmt: skip
+    for key, what in (
+        ("ogrs_band", "likelihood of reoffending (OGRS3 band)"),
+        ("rosh", "risk of serious harm (RoSH)"),
+        ("osp_band", "sexual reoffending risk (OSP)"),
+    ):
         allowed = getattr(e, key)
         if allowed:
-            add(key, f"{i.name} is for people whose {what} is {_join(a.replace('_', ' ') for a in allowed)}; a missing score does not count.", {"not": {key: allowed}})  # fmt: skip
+            add(
+                key,
+                f"{i.name} is for people whose {what} is {_join(a.replace('_', ' ') for a in allowed)}; a missing score does not count.",
+                {"not": {key: allowed}},
+            )
     if e.sentence_type:
-        add("sentence_type", f"{i.name} is for people on {_join(label('sentence_types', s) for s in e.sentence_type)}.", {"not": {"sentence_type": e.sentence_type}})  # fmt: skip
+        add(
+            "sentence_type",
+            f"{i.name} is for people on {_join(label('sentence_types', s) for s in e.sentence_type)}.",
+            {"not": {"sentence_type": e.sentence_type}},
+        )
     if e.weeks_left:
-        add("weeks_left", f"{i.name} takes time: it needs at least {e.weeks_left.min} weeks left on the sentence.", {"weeks_left": {"lt": e.weeks_left.min}})  # fmt: skip
+        add(
+            "weeks_left",
+            f"{i.name} takes time: it needs at least {e.weeks_left.min} weeks left on the sentence.",
+            {"weeks_left": {"lt": e.weeks_left.min}},
+        )
     for flag in e.requires_flags:
-        add(f"requires_{flag}", f"{i.name} is only for people whose offending involves {label('flags', flag)}.", {"not": {"flag": flag}})  # fmt: skip
+        add(
+            f"requires_{flag}",
+            f"{i.name} is only for people whose offending involves {label('flags', flag)}.",
+            {"not": {"flag": flag}},
+        )
     for code in e.requires_responsivity:
-        add(f"requires_{code}", f"{i.name} is only for people with {label('responsivity', code)}.", {"not": {"responsivity": code}})  # fmt: skip
+        add(
+            f"requires_{code}",
+            f"{i.name} is only for people with {label('responsivity', code)}.",
+            {"not": {"responsivity": code}},
+        )
     for flag in i.exclusions.flags:
-        add(f"excludes_{flag}", f"{i.name} is not suitable where the offending involves {label('flags', flag)}.", {"flag": flag})  # fmt: skip
+        add(
+            f"excludes_{flag}",
+            f"{i.name} is not suitable where the offending involves {label('flags', flag)}.",
+            {"flag": flag},
+        )
     for code in i.exclusions.responsivity:
-        add(f"excludes_{code}", f"{i.name} is not suitable for someone with {label('responsivity', code)}.", {"responsivity": code})  # fmt: skip
+        add(
+            f"excludes_{code}",
+            f"{i.name} is not suitable for someone with {label('responsivity', code)}.",
+            {"responsivity": code},
+        )
     if i.regions != "all":
         where = _join(label("regions", r) for r in i.regions)
-        add("region", f"{i.name} is not provided in this person's region; it is available in {where}.", {"not": {"region": [*i.regions, "unspecified"]}})  # fmt: skip
+        add(
+            "region",
+            f"{i.name} is not provided in this person's region; it is available in {where}.",
+            {"not": {"region": [*i.regions, "unspecified"]}},
+        )
     if "community" not in i.settings:
         add("setting", f"{i.name} is delivered only in custody.", {"setting": "community"})
     return rules

@@ -47,7 +47,14 @@ def plan_graph(choices: list[Choice], policy: Policy, switched_on: set[str]) -> 
     for choice in choices:
         for prerequisite in choice.intervention.prerequisites:
             if prerequisite in chosen:
-                _add(graph, prerequisite, choice.intervention.id, FINISH_TO_START, 0, "catalogue.prerequisite")  # fmt: skip
+                _add(
+                    graph,
+                    prerequisite,
+                    choice.intervention.id,
+                    FINISH_TO_START,
+                    0,
+                    "catalogue.prerequisite",
+                )
     return graph
 
 
@@ -86,7 +93,9 @@ def schedule(
             earliest = max(
                 earliest, (end if data["type"] == FINISH_TO_START else start) + data["lag"]
             )
-        start = _first_fit(earliest, intervention.duration_weeks, intervention.hours_per_week, load, capacity)  # fmt: skip
+        start = _first_fit(
+            earliest, intervention.duration_weeks, intervention.hours_per_week, load, capacity
+        )
         for week in range(start, start + intervention.duration_weeks):
             count, hours = load.get(week, (0, 0.0))
             load[week] = (count + 1, hours + intervention.hours_per_week)
@@ -94,14 +103,23 @@ def schedule(
     return placed
 
 
-def _first_fit(earliest: int, weeks: int, hours: float, load: dict[int, tuple[int, float]], capacity: Capacity) -> int:  # fmt: skip
+def _first_fit(
+    earliest: int, weeks: int, hours: float, load: dict[int, tuple[int, float]], capacity: Capacity
+) -> int:
     start = earliest
     while True:
         clash = next(
-            (w for w in range(start, start + weeks)
-             if load.get(w, (0, 0.0))[0] and (load[w][0] >= capacity.max_concurrent or load[w][1] + hours > capacity.max_hours_per_week)),
+            (
+                w
+                for w in range(start, start + weeks)
+                if load.get(w, (0, 0.0))[0]
+                and (
+                    load[w][0] >= capacity.max_concurrent
+                    or load[w][1] + hours > capacity.max_hours_per_week
+                )
+            ),
             None,
-        )  # fmt: skip
+        )
         if clash is None:
             return start
         start = clash + 1
@@ -113,7 +131,11 @@ def phases(graph: nx.DiGraph) -> dict[str, int]:
     >>> phases(nx.DiGraph([("a", "b"), ("b", "c"), ("a", "c")]))
     {'a': 1, 'b': 2, 'c': 3}
     """
-    return {node: index for index, generation in enumerate(nx.topological_generations(graph), 1) for node in sorted(generation)}  # fmt: skip
+    return {
+        node: index
+        for index, generation in enumerate(nx.topological_generations(graph), 1)
+        for node in sorted(generation)
+    }
 
 
 def sequence(
@@ -137,10 +159,14 @@ def sequence(
         dropped.append(worst)
     phase = phases(graph)
     slots = [
-        Slot(c, phase[c.intervention.id], *placed[c.intervention.id],
-             tuple(sorted(graph.predecessors(c.intervention.id))))
+        Slot(
+            c,
+            phase[c.intervention.id],
+            *placed[c.intervention.id],
+            tuple(sorted(graph.predecessors(c.intervention.id))),
+        )
         for c in kept
-    ]  # fmt: skip
+    ]
     slots.sort(key=lambda s: (s.start_week, s.phase, s.choice.rank))
     overrunning = [c for c in kept if placed[c.intervention.id][1] > horizon]
     return slots, dropped, overrunning

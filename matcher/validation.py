@@ -16,9 +16,11 @@ if TYPE_CHECKING:
 
 
 def static_checks(
-    vocabulary: Vocabulary, catalogue: dict[str, Intervention], rules: dict[str, RuleSpec],
+    vocabulary: Vocabulary,
+    catalogue: dict[str, Intervention],
+    rules: dict[str, RuleSpec],
     policy: Policy,
-) -> list[Problem]:  # fmt: skip
+) -> list[Problem]:
     problems: list[Problem] = []
     problems += never_fires(rules)
     problems += recommend_and_exclude(rules)
@@ -46,7 +48,7 @@ def _contradiction(expr: Expr | None) -> str:
                 return reason
     for field_name, values in equal.items():
         if len(values) > 1:
-            return f"{field_name!r} cannot equal {' and '.join(map(repr, sorted(values, key=str)))} at once"  # fmt: skip
+            return f"{field_name!r} cannot equal {' and '.join(map(repr, sorted(values, key=str)))} at once"
     both = (present | set(equal)) & absent
     if both:
         return f"{sorted(both)[0]!r} cannot be both given and missing"
@@ -59,7 +61,9 @@ def never_fires(rules: dict[str, RuleSpec]) -> list[Problem]:
         for expr in [rule.condition.person, *(j.expr for j in rule.condition.joins)]:
             reason = _contradiction(expr)
             if reason:
-                problems.append(Problem(rule.file, rule.line, f"rule {rule.id!r} can never fire: {reason}"))  # fmt: skip
+                problems.append(
+                    Problem(rule.file, rule.line, f"rule {rule.id!r} can never fire: {reason}")
+                )
                 break
     return problems
 
@@ -71,7 +75,13 @@ def recommend_and_exclude(rules: dict[str, RuleSpec]) -> list[Problem]:
         recommended = {t for o in rule.outcomes if o.kind == "recommend" for t in o.targets}
         excluded = {t for o in rule.outcomes if o.kind == "exclude" for t in o.targets}
         for target in sorted(recommended & excluded):
-            problems.append(Problem(rule.file, rule.line, f"rule {rule.id!r} both recommends and excludes {target!r}"))  # fmt: skip
+            problems.append(
+                Problem(
+                    rule.file,
+                    rule.line,
+                    f"rule {rule.id!r} both recommends and excludes {target!r}",
+                )
+            )
     return problems
 
 
@@ -79,7 +89,14 @@ def provision_gaps(vocabulary: Vocabulary, catalogue: dict[str, Intervention]) -
     """Need areas with no provision at all in a region: the commissioning gap report (warnings)."""
     problems = []
     for region, area in gap_list(vocabulary, catalogue):
-        problems.append(Problem("catalogue/interventions/", 1, f"no intervention addresses {area!r} in region {region!r}", severity="warning"))  # fmt: skip
+        problems.append(
+            Problem(
+                "catalogue/interventions/",
+                1,
+                f"no intervention addresses {area!r} in region {region!r}",
+                severity="warning",
+            )
+        )
     return problems
 
 

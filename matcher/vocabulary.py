@@ -15,9 +15,16 @@ UNKNOWN = "unknown"  # the value of a band or scale field when the assessment do
 UNSPECIFIED_REGION = "unspecified"
 
 _LABELLED = (
-    "need_areas", "genders", "sentence_types", "requirements", "responsivity", "strengths",
-    "flags", "settings", "delivery_times",
-)  # fmt: skip
+    "need_areas",
+    "genders",
+    "sentence_types",
+    "requirements",
+    "responsivity",
+    "strengths",
+    "flags",
+    "settings",
+    "delivery_times",
+)
 _LISTS = ("formats", "kinds", "tiers", "providers", "intensities", "oasys_items")
 
 

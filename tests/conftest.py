@@ -1,0 +1,49 @@
+"""Shared fixtures: the shipped rulebook (loaded once), the base assessment, hypothesis profiles."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from matcher import rulebook as rulebook_module
+from matcher.domain import Assessment
+from matcher.examples import example_assessment, load_base
+from matcher.rulebook import Rulebook
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = ROOT / "rules"
+CATALOGUE = ROOT / "catalogue"
+TODAY = date(2026, 11, 1)  # the base assessment's sentence start: plans are reproducible
+
+settings.register_profile(
+    "ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "dev", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+@pytest.fixture(scope="session")
+def rulebook() -> Rulebook:
+    return rulebook_module.load(RULES, CATALOGUE, probe=False)
+
+
+@pytest.fixture(scope="session")
+def base() -> dict[str, Any]:
+    return load_base(RULES)
+
+
+@pytest.fixture()
+def assess(base: dict[str, Any]) -> Any:
+    """Build an assessment from the base with some parts replaced."""
+
+    def build(**patch: Any) -> Assessment:
+        return example_assessment(base, patch)
+
+    return build
