@@ -152,4 +152,5 @@ class Plan(BaseModel):
     priority_needs: list[str] = Field(default_factory=list)
     excluded: list[Exclusion] = Field(default_factory=list)
     plan_start: date | None = None
+    weeks_available: int | None = None  # weeks from plan_start to the sentence end
     trace: list[dict[str, Any]] | None = None

@@ -168,6 +168,7 @@ def plan(
         priority_needs=matched.priority_needs,
         excluded=matched.excluded,
         plan_start=max(today, assessment.sentence.start_date),
+        weeks_available=int(evaluation.person["weeks_left"]),
         trace=_trace(evaluation) if explain else None,
     )
 

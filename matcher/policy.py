@@ -51,6 +51,8 @@ class Edge:
     line: int
     conditional: bool
     pairs: tuple[tuple[str, str], ...]  # (before id, after id), resolved against the catalogue
+    before: str = ""  # the selectors as written, for pictures and explanations
+    after: str = ""
 
 
 @dataclass(frozen=True)
@@ -265,7 +267,18 @@ def _edge(
         line=line,
         conditional=raw.get("when") is not None,
         pairs=pairs,
+        before=_describe(raw.get("before") or {}),
+        after=_describe(raw.get("after") or {}),
     )
+
+
+def _describe(selector: dict[str, Any]) -> str:
+    """A selector in words, e.g. "needs: accommodation; kind: toolkit"."""
+    parts = []
+    for key, value in selector.items():
+        values = value if isinstance(value, list) else [value]
+        parts.append(f"{key}: {', '.join(str(v) for v in values)}")
+    return "; ".join(parts)
 
 
 def _matches(intervention: Intervention, selector: dict[str, Any]) -> bool:
