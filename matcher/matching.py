@@ -12,6 +12,7 @@ from matcher.vocabulary import Vocabulary
 
 MANDATED_RULE = "sentence.mandated"
 SELECTED_RULE = "selection.priority_need"
+PREREQUISITE_RULE = "catalogue.prerequisite"
 
 
 @dataclass
@@ -142,6 +143,26 @@ def match(
         ]
         choose(best, reasons + _reasons(findings.recommended.get(best.id, [])), False)
 
+    for choice in list(result.choices):
+        for prerequisite in choice.intervention.prerequisites:
+            if prerequisite in chosen:
+                continue
+            first = catalogue[prerequisite]
+            if findings.excluded.get(prerequisite):
+                result.warnings.append(
+                    Warning(
+                        code="prerequisite_not_possible",
+                        message=f"{choice.intervention.name} needs {first.name} first, which cannot be offered: {'; '.join(e.reason for e in exclusions_of(findings, prerequisite))}",
+                        rule_id=PREREQUISITE_RULE,
+                    )
+                )
+                continue
+            reason = Reason(
+                rule_id=PREREQUISITE_RULE,
+                text=f"{first.name} must be completed before {choice.intervention.name}.",
+            )
+            choose(first, [reason], choice.mandatory)
+
     for area in ranked:
         for intervention in catalogue.values():
             if area in intervention.needs and intervention.id not in chosen:
@@ -167,8 +188,9 @@ def _best_for(
             area not in intervention.needs
             or intervention.id in chosen
             or findings.excluded.get(intervention.id)
+            or any(findings.excluded.get(p) for p in intervention.prerequisites)
         ):
-            continue
+            continue  # ruled out, or its prerequisite is, so it cannot be offered either
         weight = sum(h.weight for h in findings.recommended.get(intervention.id, []))
         extra = len(uncovered & set(intervention.needs)) - 1
         score = weight + policy.multi_need_bonus * max(extra, 0)
