@@ -28,7 +28,8 @@ def merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 
 def load_base(rules_dir: Path) -> dict[str, Any]:
     data = parse_yaml((rules_dir / "scenarios" / "base.yaml").read_text(encoding="utf-8"), "base")
-    return _plain(data)
+    plain: dict[str, Any] = _plain(data)
+    return plain
 
 
 def _plain(value: Any) -> Any:

@@ -50,8 +50,13 @@ def item_field(item: str) -> str:
 
 def base_fields(vocabulary: Vocabulary) -> dict[str, FieldInfo]:
     """Every field the person fact can carry before any rule runs."""
-    code = lambda name, values: FieldInfo(name, "code", tuple(values))  # noqa: E731
-    number = lambda name: FieldInfo(name, "number")  # noqa: E731
+
+    def code(name: str, values: Any) -> FieldInfo:
+        return FieldInfo(name, "code", tuple(values))
+
+    def number(name: str) -> FieldInfo:
+        return FieldInfo(name, "number")
+
     fields = [
         code("gender", vocabulary.codes("genders")),
         number("age"),

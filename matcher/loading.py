@@ -64,7 +64,7 @@ def line_of(node: Any, *path: str | int) -> int:
     for part in path:
         if isinstance(node, LineDict) and part in node:
             line = node.key_lines.get(str(part), line)
-            node = node[part]
+            node = node[str(part)]
         elif isinstance(node, LineList) and isinstance(part, int) and 0 <= part < len(node):
             line = node.item_lines[part]
             node = node[part]

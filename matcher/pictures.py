@@ -16,11 +16,12 @@ import matplotlib
 
 matplotlib.use("Agg")  # no screen on servers and CI
 
-import matplotlib.pyplot as plt  # noqa: E402
-import networkx as nx  # noqa: E402
+import matplotlib.pyplot as plt
+import networkx as nx
+from matplotlib.lines import Line2D
 
-from matcher.domain import Plan  # noqa: E402
-from matcher.rulebook import Rulebook  # noqa: E402
+from matcher.domain import Plan
+from matcher.rulebook import Rulebook
 
 FORMATS = ("svg", "png")
 
@@ -100,7 +101,13 @@ def draw_policy_graph(rulebook: Rulebook, target: Path | IO[bytes], fmt: str = "
         if simple
         else {}
     )
-    tallest = max([sum(1 for n in simple if simple.nodes[n]["layer"] == layer) for layer in range(len(simple))] or [1])
+    tallest = max(
+        [
+            sum(1 for n in simple if simple.nodes[n]["layer"] == layer)
+            for layer in range(len(simple))
+        ]
+        or [1]
+    )
     figure, axes = plt.subplots(figsize=(15, max(7, tallest * 1.4)))
     axes.set_title(f"Sequencing policy (rules {rulebook.version[:19]}…): earlier work on the left")
     nx.draw_networkx_nodes(
@@ -126,11 +133,9 @@ def draw_policy_graph(rulebook: Rulebook, target: Path | IO[bytes], fmt: str = "
         simple, positions, edge_labels=lags, ax=axes, font_size=7, label_pos=0.3
     )
     legend = [
-        plt.Line2D([], [], color="#2b5d8a", label="finish-to-start"),
-        plt.Line2D(
-            [], [], color="#2b5d8a", linestyle="dashed", label="start-to-start (+lag weeks)"
-        ),
-        plt.Line2D([], [], color="#d9822b", label="only when its condition holds"),
+        Line2D([], [], color="#2b5d8a", label="finish-to-start"),
+        Line2D([], [], color="#2b5d8a", linestyle="dashed", label="start-to-start (+lag weeks)"),
+        Line2D([], [], color="#d9822b", label="only when its condition holds"),
     ]
     axes.legend(handles=legend, loc="lower left", fontsize=8)
     axes.axis("off")

@@ -267,7 +267,10 @@ def _rule(
     fixed_line: int | None = None,
 ) -> RuleSpec | None:
     line = fixed_line or line_of(rules, index)
-    where = lambda *path: fixed_line or line_of(rules, index, *path)  # noqa: E731
+
+    def where(*path: str | int) -> int:
+        return fixed_line or line_of(rules, index, *path)
+
     if not isinstance(raw, dict):
         problems.append(
             Problem(
@@ -528,4 +531,4 @@ def _join(words: Any) -> str:
     'a, b or c'
     """
     items = list(words)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+    return str(items[0]) if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]

@@ -1,18 +1,34 @@
-"""Static checks on a whole rulebook, beyond each file's own schema: all problems collected."""
+"""Static checks on a whole rulebook, beyond each file's own schema: all problems collected.
+
+Besides contradictions inside one rule, this finds rules that recommend and exclude the same
+intervention under overlapping conditions, interventions that can never reach a plan, and the
+commissioning gap report (need areas with no, or only thin, provision in a region).
+"""
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from matcher.catalogue import Intervention
-from matcher.conditions import AllOf, Expr, Test
+from matcher.conditions import AllOf, AnyOf, Condition, Expr, Test
 from matcher.errors import Problem
 from matcher.rules import RuleSpec
 from matcher.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
     from matcher.policy import Policy
+
+CATALOGUE_FILES = "catalogue/interventions/"
+MAX_DISJUNCTS = 64  # beyond this a condition is not analysed (no warning rather than a wrong one)
+# Person-fact fields whose value is the same for every assessment (facts.person_fact): the
+# service plans community supervision, so `setting` is always `community`.
+CONSTANT_FIELDS: dict[str, Any] = {"setting": "community"}
+# Thin provision: every option is one of these (a partner's or a universal service).
+THIN_PROVIDERS = ("partner",)
+THIN_TIERS = ("universal",)
 
 
 def static_checks(
@@ -24,8 +40,14 @@ def static_checks(
     problems: list[Problem] = []
     problems += never_fires(rules)
     problems += recommend_and_exclude(rules)
+    problems += conflicting_rules(rules)
+    problems += unreachable_interventions(vocabulary, catalogue, rules)
     problems += provision_gaps(vocabulary, catalogue)
+    problems += thin_provision(vocabulary, catalogue)
     return problems
+
+
+# --- one rule on its own ------------------------------------------------------------------------
 
 
 def _contradiction(expr: Expr | None) -> str:
@@ -85,13 +107,282 @@ def recommend_and_exclude(rules: dict[str, RuleSpec]) -> list[Problem]:
     return problems
 
 
+# --- conditions as sets of cases (disjunctive normal form) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """One way a condition can hold: every person test, and every joined fact, at once."""
+
+    tests: tuple[Test, ...]
+    joins: tuple[Any, ...]  # the Join records, compared whole
+
+
+def _dnf(expr: Expr | None) -> list[tuple[Test, ...]] | None:
+    """The alternatives of ``expr``, each a conjunction of tests; None if there are too many."""
+    if expr is None:
+        return [()]
+    if isinstance(expr, Test):
+        return [(expr,)]
+    if isinstance(expr, AnyOf):
+        found: list[tuple[Test, ...]] = []
+        for part in expr.parts:
+            sub = _dnf(part)
+            if sub is None or len(found) + len(sub) > MAX_DISJUNCTS:
+                return None
+            found += sub
+        return found
+    result: list[tuple[Test, ...]] = [()]
+    for part in expr.parts:
+        sub = _dnf(part)
+        if sub is None or len(result) * len(sub) > MAX_DISJUNCTS:
+            return None
+        result = [a + b for a in result for b in sub]
+    return result
+
+
+def cases(condition: Condition) -> list[Case] | None:
+    """The satisfiable cases of a rule's condition (empty: it can never hold; None: too complex)."""
+    alternatives = _dnf(condition.person)
+    if alternatives is None:
+        return None
+    return [Case(tests, condition.joins) for tests in alternatives if _satisfiable(tests)]
+
+
+def _by_field(tests: tuple[Test, ...]) -> dict[str, list[Test]]:
+    grouped: dict[str, list[Test]] = defaultdict(list)
+    for test in tests:
+        grouped[test.field].append(test)
+    for name, value in CONSTANT_FIELDS.items():
+        grouped[name].append(Test(name, "eq", value))
+    return grouped
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _interval(tests: list[Test]) -> tuple[float, bool, float, bool]:
+    """(low, low inclusive, high, high inclusive) that every numeric test on one field allows."""
+    low, low_in, high, high_in = float("-inf"), False, float("inf"), False
+    for t in tests:
+        if not _number(t.value) or t.op not in ("eq", "lt", "lte", "gt", "gte"):
+            continue
+        v = float(t.value)
+        if t.op in ("eq", "gt", "gte") and (v > low or (v == low and t.op == "gt")):
+            low, low_in = v, t.op != "gt"
+        if t.op in ("eq", "lt", "lte") and (v < high or (v == high and t.op == "lt")):
+            high, high_in = v, t.op != "lt"
+    return low, low_in, high, high_in
+
+
+def _field_satisfiable(tests: list[Test]) -> bool:
+    ops = {t.op for t in tests}
+    equal = {_key(t.value) for t in tests if t.op == "eq"}
+    unequal = {_key(t.value) for t in tests if t.op == "ne"}
+    if len(equal) > 1 or equal & unequal:
+        return False
+    if "nex" in ops and ops & {"ex", "eq", "lt", "lte", "gt", "gte"}:
+        return False
+    low, low_in, high, high_in = _interval(tests)
+    if low > high or (low == high and not (low_in and high_in)):
+        return False
+    return not (low == high and low_in and high_in and low in unequal)
+
+
+def _key(value: Any) -> Any:
+    return float(value) if _number(value) else value
+
+
+def _satisfiable(tests: tuple[Test, ...]) -> bool:
+    return all(_field_satisfiable(group) for group in _by_field(tests).values())
+
+
+def _implied(wanted: Test, known: list[Test]) -> bool:
+    """Whether every value satisfying all of ``known`` (tests on one field) satisfies ``wanted``."""
+    if wanted in known:
+        return True
+    equal = [t.value for t in known if t.op == "eq"]
+    ops = {t.op for t in known}
+    if wanted.op == "ex":
+        return bool(ops & {"eq", "ex", "lt", "lte", "gt", "gte"})
+    if wanted.op == "eq":
+        return any(_key(v) == _key(wanted.value) for v in equal)
+    if wanted.op == "ne" and any(_key(v) != _key(wanted.value) for v in equal):
+        return True
+    if wanted.op in ("ne", "lt", "lte", "gt", "gte") and _number(wanted.value):
+        low, low_in, high, high_in = _interval(known)
+        v = float(wanted.value)
+        return {
+            "ne": low > v or high < v or (low == v and not low_in) or (high == v and not high_in),
+            "lt": high < v or (high == v and not high_in),
+            "lte": high <= v,
+            "gt": low > v or (low == v and not low_in),
+            "gte": low >= v,
+        }[wanted.op]
+    return False
+
+
+def _case_implies(first: Case, second: Case) -> bool:
+    """Whenever ``first`` holds, ``second`` holds too."""
+    if not set(second.joins) <= set(first.joins):
+        return False
+    known = _by_field(first.tests)
+    return all(_implied(t, known.get(t.field, [])) for t in second.tests)
+
+
+def implies(first: list[Case], second: list[Case]) -> bool:
+    """Every case of ``first`` is covered by some case of ``second``."""
+    return bool(first) and all(any(_case_implies(a, b) for b in second) for a in first)
+
+
+def overlap(first: list[Case], second: list[Case], shared: bool = False) -> bool:
+    """Some assessment could satisfy both conditions (as far as the tests on the person show);
+    with ``shared``, only counting cases that test at least one field in common."""
+    return any(
+        _satisfiable(a.tests + b.tests)
+        and (not shared or bool({t.field for t in a.tests} & {t.field for t in b.tests}))
+        for a in first
+        for b in second
+    )
+
+
+# --- rules against each other ------------------------------------------------------------------
+
+
+def _targets(rules: dict[str, RuleSpec], kind: str) -> dict[str, set[str]]:
+    """Intervention id → the rules with an outcome of ``kind`` naming it."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for rule in rules.values():
+        for outcome in rule.outcomes:
+            if outcome.kind == kind:
+                for target in outcome.targets:
+                    found[target].add(rule.id)
+    return found
+
+
+def conflicting_rules(rules: dict[str, RuleSpec]) -> list[Problem]:
+    """Pairs of rules where one recommends and another excludes one intervention, and both can
+    hold for the same person: no field is held to disjoint values by the two conditions.
+
+    The exclusion always wins, so a recommendation is *shadowed* when the excluding rule holds
+    whenever it does (its tests are implied by the recommending rule's); that is reported as such.
+    Catalogue eligibility (``catalogue.*``) is the designed filter on recommendations, so an
+    overlap with it is only reported when it shadows the recommendation completely.
+    """
+    recommended, excluded = _targets(rules, "recommend"), _targets(rules, "exclude")
+    memo: dict[str, list[Case] | None] = {}
+
+    def of(rule_id: str) -> list[Case] | None:
+        if rule_id not in memo:
+            memo[rule_id] = cases(rules[rule_id].condition)
+        return memo[rule_id]
+
+    shadowed: dict[tuple[str, str], list[str]] = defaultdict(list)
+    overlapping: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for target in sorted(set(recommended) & set(excluded)):
+        for rec_id, exc_id in itertools.product(
+            sorted(recommended[target]), sorted(excluded[target])
+        ):
+            rec, exc = of(rec_id), of(exc_id)
+            if rec_id == exc_id or rec is None or exc is None or not overlap(rec, exc):
+                continue
+            if _always(rules[exc_id]):
+                continue  # reported once, as an exclusion for everyone
+            if implies(rec, exc):
+                shadowed[rec_id, exc_id].append(target)
+            elif not exc_id.startswith("catalogue.") and (
+                implies(exc, rec) or overlap(rec, exc, shared=True)
+            ):
+                overlapping[rec_id, exc_id].append(target)
+    problems = []
+    for (rec_id, exc_id), targets in sorted(shadowed.items()):
+        rule, other = rules[rec_id], rules[exc_id]
+        problems.append(
+            Problem(
+                rule.file,
+                rule.line,
+                f"rule {rec_id!r} recommends {_names(targets)} but whenever it fires rule {exc_id!r} ({other.file}:{other.line}) excludes {'it' if len(targets) == 1 else 'them'}: the recommendation can never take effect",
+                severity="warning",
+            )
+        )
+    for (rec_id, exc_id), targets in sorted(overlapping.items()):
+        rule, other = rules[rec_id], rules[exc_id]
+        problems.append(
+            Problem(
+                rule.file,
+                rule.line,
+                f"rule {rec_id!r} recommends and rule {exc_id!r} ({other.file}:{other.line}) excludes {_names(targets)} under overlapping conditions (the exclusion wins); check this is intended",
+                severity="warning",
+            )
+        )
+    return problems
+
+
+def _always(rule: RuleSpec) -> bool:
+    """The rule holds for every assessment (it joins no fact, and one case tests only constants)."""
+    alternatives = cases(rule.condition) or []
+    constants = _by_field(())
+    return not rule.condition.joins and any(
+        all(_implied(t, constants.get(t.field, [])) for t in case.tests) for case in alternatives
+    )
+
+
+def _names(ids: list[str]) -> str:
+    shown = ", ".join(repr(i) for i in ids[:4])
+    return shown + (f" and {len(ids) - 4} more" if len(ids) > 4 else "")
+
+
+def unreachable_interventions(
+    vocabulary: Vocabulary, catalogue: dict[str, Intervention], rules: dict[str, RuleSpec]
+) -> list[Problem]:
+    """Interventions that can never be in a plan: excluded for everyone, or neither recommended
+    by any rule that can fire nor addressing any need area (so not even chosen for a need)."""
+    problems = []
+    recommended = _targets(rules, "recommend")
+    for intervention in catalogue.values():
+        can_fire = [
+            r for r in recommended.get(intervention.id, ()) if cases(rules[r].condition) != []
+        ]
+        if not can_fire and not set(intervention.needs) & set(vocabulary.need_areas):
+            problems.append(
+                Problem(
+                    intervention.file,
+                    intervention.line,
+                    f"{intervention.id!r} can only reach a plan if a sentence mandates it: no rule recommends it and it addresses no need area",
+                    severity="warning",
+                )
+            )
+    for rule in rules.values():
+        if not _always(rule):
+            continue
+        for outcome in rule.outcomes:
+            if outcome.kind == "exclude" and outcome.targets:
+                problems.append(
+                    Problem(
+                        rule.file,
+                        rule.line,
+                        f"rule {rule.id!r} excludes {_names(list(outcome.targets))} for everyone: {'it' if len(outcome.targets) == 1 else 'they'} can never be in a plan",
+                        severity="warning",
+                    )
+                )
+    return problems
+
+
+# --- the commissioning gap report --------------------------------------------------------------
+
+
+def _community(intervention: Intervention) -> bool:
+    return CONSTANT_FIELDS["setting"] in intervention.settings
+
+
 def provision_gaps(vocabulary: Vocabulary, catalogue: dict[str, Intervention]) -> list[Problem]:
     """Need areas with no provision at all in a region: the commissioning gap report (warnings)."""
     problems = []
     for region, area in gap_list(vocabulary, catalogue):
         problems.append(
             Problem(
-                "catalogue/interventions/",
+                CATALOGUE_FILES,
                 1,
                 f"no intervention addresses {area!r} in region {region!r}",
                 severity="warning",
@@ -101,9 +392,62 @@ def provision_gaps(vocabulary: Vocabulary, catalogue: dict[str, Intervention]) -
 
 
 def gap_list(vocabulary: Vocabulary, catalogue: dict[str, Intervention]) -> list[tuple[str, str]]:
+    """(region, need area) pairs with no community provision at all."""
     gaps = []
     for region in vocabulary.regions:
         for area in vocabulary.need_areas:
-            if not any(area in i.needs and i.serves(region) for i in catalogue.values()):
+            if not any(
+                area in i.needs and i.serves(region) and _community(i) for i in catalogue.values()
+            ):
                 gaps.append((region, area))
     return gaps
+
+
+@dataclass(frozen=True)
+class ThinProvision:
+    """A need area whose provision in one region is thin: what is missing, and what there is."""
+
+    region: str
+    area: str
+    problem: str  # "partner_or_universal_only" | "no_provision_for_<gender>"
+    interventions: tuple[str, ...]
+
+    def message(self, vocabulary: Vocabulary) -> str:
+        where = f"{self.area!r} in region {self.region!r}"
+        if self.problem == "partner_or_universal_only":
+            return f"provision for {where} is only partner or universal services ({', '.join(self.interventions)}): no commissioned or internal targeted work"
+        gender = self.problem.removeprefix("no_provision_for_")
+        return f"no provision for {vocabulary.label('genders', gender)} for {where}; what there is ({', '.join(self.interventions)}) is for other genders only"
+
+
+def thin_provision_list(
+    vocabulary: Vocabulary, catalogue: dict[str, Intervention]
+) -> list[ThinProvision]:
+    """Where provision exists but is thin: only partner/universal services, or none for a gender."""
+    found = []
+    genders = vocabulary.codes("genders")
+    for region in vocabulary.regions:
+        for area in vocabulary.need_areas:
+            there = [
+                i
+                for i in catalogue.values()
+                if area in i.needs and i.serves(region) and _community(i)
+            ]
+            if not there:
+                continue  # a full gap: provision_gaps reports it
+            ids = tuple(i.id for i in there)
+            if all(i.provider in THIN_PROVIDERS or i.tier in THIN_TIERS for i in there):
+                found.append(ThinProvision(region, area, "partner_or_universal_only", ids))
+            for gender in genders:
+                if not any(
+                    i.eligibility.gender is None or gender in i.eligibility.gender for i in there
+                ):
+                    found.append(ThinProvision(region, area, f"no_provision_for_{gender}", ids))
+    return found
+
+
+def thin_provision(vocabulary: Vocabulary, catalogue: dict[str, Intervention]) -> list[Problem]:
+    return [
+        Problem(CATALOGUE_FILES, 1, row.message(vocabulary), severity="warning")
+        for row in thin_provision_list(vocabulary, catalogue)
+    ]
