@@ -95,7 +95,8 @@ def check_limits(rules: list[RuleSpec], person_field_count: int) -> list[Problem
         for rule in members:
             for test in rule.condition.tests():
                 tests[test.field].add((test.op, json.dumps(test.value)))
-                where.setdefault(test.field, rule)
+                if len(tests[test.field]) > MAX_TESTS_PER_NODE:  # point at the rule that crossed it
+                    where.setdefault(test.field, rule)
         for field_name, distinct in tests.items():
             if len(distinct) > MAX_TESTS_PER_NODE:
                 rule = where[field_name]
