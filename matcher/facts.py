@@ -120,8 +120,7 @@ def person_fact(assessment: Assessment, vocabulary: Vocabulary, today: date) -> 
     fact.update({k: v for k, v in optional.items() if v is not None})
     for name, scale in _SCALED_RISK.items():
         value = getattr(risk, name)
-        if value is not None or scale in _ABSENT_MEANS:
-            fact[name] = value if value is not None else _ABSENT_MEANS[scale]
+        fact[name] = value if value is not None else _ABSENT_MEANS.get(scale, UNKNOWN)
     for band in vocabulary.bands.values():
         raw = fact.get(band.of)
         fact[band.field] = band.band_of(raw) if raw is not None else UNKNOWN

@@ -90,8 +90,8 @@ class Vocabulary:
 def suggest(word: str, choices: Any) -> str:
     """The closest known word to a misspelt one, or ''.
 
-    >>> suggest("acommodation", ["accommodation", "ete"])
-    'accommodation'
+    >>> suggest("finanse", ["finance", "ete"])
+    'finance'
     """
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     return close[0] if close else ""
