@@ -74,7 +74,14 @@ def policy_graph_json(rulebook: Rulebook) -> dict[str, Any]:
         "interventions": {
             "nodes": sorted(union.nodes),
             "edges": [
-                {"before": u, "after": v, "by": union.edges[u, v]["edges"]}
+                {
+                    "before": u,
+                    "after": v,
+                    "by": [
+                        f"{what} ({file}:{line})"
+                        for what, file, line in union.edges[u, v]["places"]
+                    ],
+                }
                 for u, v in sorted(union.edges)
             ],
         },

@@ -301,37 +301,42 @@ def _matches(intervention: Intervention, selector: dict[str, Any]) -> bool:
 
 
 def union_graph(edges: list[Edge], catalogue: dict[str, Intervention]) -> nx.DiGraph:
-    """Every precedence any assessment could switch on, plus catalogue prerequisites."""
+    """Every precedence any assessment could switch on, plus catalogue prerequisites.
+
+    Each graph edge keeps ``places``: (what made it, file, line) for every policy line behind it.
+    """
     graph = nx.DiGraph()
     graph.add_nodes_from(sorted(catalogue))
     for edge in edges:
         for before, after in edge.pairs:
             graph.add_edge(before, after)
-            graph.edges[before, after].setdefault("edges", []).append(
-                f"{edge.id} at {edge.file}:{edge.line}"
+            graph.edges[before, after].setdefault("places", []).append(
+                (edge.id, edge.file, edge.line)
             )
     for intervention in catalogue.values():
         for prerequisite in intervention.prerequisites:
             if prerequisite in catalogue:
                 graph.add_edge(prerequisite, intervention.id)
-                graph.edges[prerequisite, intervention.id].setdefault("edges", []).append(
-                    f"prerequisite:{intervention.file}:{intervention.line}"
+                graph.edges[prerequisite, intervention.id].setdefault("places", []).append(
+                    (f"prerequisite of {intervention.id}", intervention.file, intervention.line)
                 )
     return graph
 
 
 def _check_acyclic(graph: nx.DiGraph, problems: list[Problem]) -> None:
+    """A cycle anywhere in the union graph is a load error naming each edge, its file and line."""
     try:
         cycle = nx.find_cycle(graph)
     except nx.NetworkXNoCycle:
         return
+    places = [place for u, v, *_ in cycle for place in graph.edges[u, v]["places"]]
     steps = "; ".join(
-        f"{u} → {v} (by {', '.join(graph.edges[u, v]['edges'])})" for u, v, *_ in cycle
+        f"{u} → {v} (by {', '.join(f'{what} at {file}:{line}' for what, file, line in graph.edges[u, v]['places'])})"
+        for u, v, *_ in cycle
     )
+    _, file, line = min(places, key=lambda p: (p[1], p[2]))
     problems.append(
         Problem(
-            SEQUENCING_FILE,
-            1,
-            f"the sequencing graph has a cycle, so no order could satisfy it: {steps}",
+            file, line, f"the sequencing graph has a cycle, so no order could satisfy it: {steps}"
         )
     )
