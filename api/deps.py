@@ -1,0 +1,58 @@
+"""What routes receive, as ``Annotated[..., Depends]`` aliases: settings, the rulebook in use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.errors import ApiError
+from api.service import Pictures, Reloader
+from api.settings import Settings
+from matcher.domain import Plan
+from matcher.live import LiveRulebook
+from matcher.rulebook import Rulebook
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_live(request: Request) -> LiveRulebook:
+    live: LiveRulebook | None = getattr(request.app.state, "live", None)
+    if live is None:
+        raise ApiError(
+            503, "the rulebook is not loaded yet", code="not_ready", headers={"Retry-After": "1"}
+        )
+    return live
+
+
+def use_rulebook(live: Annotated[LiveRulebook, Depends(get_live)]) -> Iterator[Rulebook]:
+    """The current rulebook, kept alive for the whole request even if a reload swaps it."""
+    with live.use() as rulebook:
+        yield rulebook
+
+
+def get_reloader(request: Request) -> Reloader:
+    reloader: Reloader = request.app.state.reloader
+    return reloader
+
+
+def get_pictures(request: Request) -> Pictures:
+    pictures: Pictures = request.app.state.pictures
+    return pictures
+
+
+def get_floor_plan(request: Request) -> Plan:
+    stored: Plan = request.app.state.floor_plan
+    return stored
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+LiveDep = Annotated[LiveRulebook, Depends(get_live)]
+RulebookDep = Annotated[Rulebook, Depends(use_rulebook)]
+ReloaderDep = Annotated[Reloader, Depends(get_reloader)]
+PicturesDep = Annotated[Pictures, Depends(get_pictures)]
+FloorPlanDep = Annotated[Plan, Depends(get_floor_plan)]

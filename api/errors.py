@@ -1,0 +1,237 @@
+"""One error envelope for every failure, and the one place where errors become HTTP responses."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from matcher.errors import AssessmentError, EngineBusyError, MatcherError, Problem, RulebookError
+
+logger = logging.getLogger("matcher.api")
+
+RETRY_AFTER_SECONDS = "1"
+_CODES = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+class ErrorItem(BaseModel):
+    """One thing wrong: where (a JSON path, a query parameter, or a file and line) and what."""
+
+    path: str = Field(examples=["needs[0].area"])
+    message: str = Field(
+        examples=["unknown need area 'acommodation'; did you mean 'accommodation'?"]
+    )
+    file: str | None = None
+    line: int | None = None
+    severity: str | None = None
+    suggestion: str | None = None
+
+
+class ErrorEnvelope(BaseModel):
+    """The body of every error response."""
+
+    status: int = Field(examples=[422])
+    code: str = Field(examples=["validation_error"])
+    message: str = Field(examples=["the assessment has 1 problem"])
+    errors: list[ErrorItem] = Field(default_factory=list)
+    correlation_id: str | None = Field(default=None, examples=["5f0c6c1e9d2b4a57a1c0d3e2f4b6a8c9"])
+
+
+class ApiError(Exception):
+    """An error the API raises on purpose; rendered as the envelope."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        errors: Sequence[ErrorItem] = (),
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.message, self.errors = status, message, list(errors)
+        self.code = code or _CODES.get(status, "error")
+        self.headers = dict(headers or {})
+
+
+def envelope(
+    status: int,
+    message: str,
+    errors: Iterable[ErrorItem] = (),
+    code: str | None = None,
+    correlation_id: str | None = None,
+) -> ErrorEnvelope:
+    return ErrorEnvelope(
+        status=status,
+        code=code or _CODES.get(status, "error"),
+        message=message,
+        errors=list(errors),
+        correlation_id=correlation_id,
+    )
+
+
+def error_response(env: ErrorEnvelope, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(env.model_dump(exclude_none=True), status_code=env.status, headers=headers)
+
+
+def json_path(loc: Sequence[str | int]) -> str:
+    """``("needs", 0, "area")`` → ``needs[0].area``.
+
+    >>> json_path(["sentence", "requirements", 2])
+    'sentence.requirements[2]'
+    """
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else ("." if text else "") + str(part)
+    return text
+
+
+def field_errors(errors: Iterable[Mapping[str, Any]]) -> list[ErrorItem]:
+    """pydantic's errors → envelope items with JSON paths (``body`` is the whole body)."""
+    items = []
+    for error in errors:
+        where, *rest = error["loc"] or ("body",)
+        inner = json_path(rest)
+        path = inner or "body" if where == "body" else f"{where}.{inner}" if inner else str(where)
+        if where not in ("body", "query", "path", "header"):
+            path = json_path(error["loc"]) or "body"  # a model validated outside a request
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "missing" and path == "body":
+            message = "a JSON body is required"
+        items.append(ErrorItem(path=path, message=message))
+    return items
+
+
+def problem_items(problems: Iterable[Problem]) -> list[ErrorItem]:
+    return [
+        ErrorItem(
+            path=f"{p.file}:{p.line}",
+            message=p.message,
+            file=p.file,
+            line=p.line,
+            severity=p.severity,
+            suggestion=p.suggestion or None,
+        )
+        for p in problems
+    ]
+
+
+def assessment_error(error: AssessmentError) -> ErrorEnvelope:
+    items = [ErrorItem(path=e.path, message=e.message) for e in error.errors]
+    return envelope(422, _count("the assessment", items), items)
+
+
+def validation_error(
+    errors: Sequence[Mapping[str, Any]], what: str = "the request"
+) -> ErrorEnvelope:
+    malformed = [e for e in errors if e["type"] == "json_invalid"]
+    if malformed:
+        where = malformed[0]["loc"][-1]
+        detail = malformed[0].get("ctx", {}).get("error", "cannot be parsed")
+        message = f"the body is not valid JSON: {detail} (at character {where})"
+        return envelope(422, message, [ErrorItem(path="body", message=message)], "malformed_json")
+    items = field_errors(errors)
+    return envelope(422, _count(what, items), items)
+
+
+def _count(what: str, items: Sequence[ErrorItem]) -> str:
+    return f"{what} has {len(items)} problem{'s' if len(items) != 1 else ''}; see errors"
+
+
+def correlation_id(request: Request) -> str | None:
+    return getattr(request.state, "correlation_id", None)
+
+
+def log_internal(error: BaseException, cid: str | None, method: str, path: str) -> None:
+    """Log a fault without personal data: the type and the stack, never the message or the body."""
+    stack = "".join(traceback.format_tb(error.__traceback__))
+    logger.error(
+        "internal error correlation_id=%s %s %s: %s\n%s",
+        cid,
+        method,
+        path,
+        type(error).__name__,
+        stack,
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Map every error to the envelope, in one place."""
+
+    def respond(
+        request: Request, env: ErrorEnvelope, headers: Mapping[str, str] | None = None
+    ) -> JSONResponse:
+        return error_response(
+            env.model_copy(update={"correlation_id": correlation_id(request)}), headers
+        )
+
+    async def api_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ApiError)
+        return respond(
+            request, envelope(exc.status, exc.message, exc.errors, exc.code), exc.headers
+        )
+
+    async def request_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return respond(request, validation_error(exc.errors()))
+
+    async def bad_assessment(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, AssessmentError)
+        return respond(request, assessment_error(exc))
+
+    async def bad_rulebook(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RulebookError)
+        items = problem_items(exc.problems)
+        return respond(request, envelope(422, str(exc), items, "rulebook_invalid"))
+
+    async def busy(request: Request, exc: Exception) -> JSONResponse:
+        env = envelope(503, "every evaluation slot is busy; retry shortly", code="engine_busy")
+        return respond(request, env, {"Retry-After": RETRY_AFTER_SECONDS})
+
+    async def matcher_fault(request: Request, exc: Exception) -> JSONResponse:
+        cid = correlation_id(request)
+        log_internal(exc, cid, request.method, request.url.path)
+        return respond(request, envelope(500, f"internal error; quote correlation id {cid}"))
+
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        return respond(request, envelope(exc.status_code, str(exc.detail)), exc.headers)
+
+    app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(RequestValidationError, request_validation)
+    app.add_exception_handler(AssessmentError, bad_assessment)
+    app.add_exception_handler(RulebookError, bad_rulebook)
+    app.add_exception_handler(EngineBusyError, busy)
+    app.add_exception_handler(MatcherError, matcher_fault)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries documenting the envelope for the given statuses."""
+    described = {
+        403: "Admin token missing or wrong",
+        404: "Not found",
+        413: "Body over the configured limit",
+        415: "Body is not JSON",
+        422: "Invalid input: each error names its JSON path, query parameter, or file and line",
+        500: "Internal fault, with a correlation id that is also in the log",
+        503: "Not ready, or every evaluation slot busy (see Retry-After)",
+    }
+    return {s: {"model": ErrorEnvelope, "description": described[s]} for s in statuses}

@@ -1,0 +1,141 @@
+"""The ASGI app (``api.main:app``): rulebook loaded once in the lifespan, routes, one error map."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.openapi.utils import get_openapi
+
+from api import errors, examples
+from api.middleware import Guard
+from api.routes import catalogue, floor, ops, plans, rules
+from api.service import Pictures, Reloader
+from api.settings import Settings
+from matcher import rulebook as rulebook_module
+from matcher.errors import RulebookError
+from matcher.live import LiveRulebook
+from matcher.planner import plan
+
+logger = logging.getLogger("matcher.api")
+
+DESCRIPTION = """Recommends a sequenced, explained plan of interventions for a person on probation
+in England and Wales. Every error has one shape: `{status, code, message, errors: [{path,
+message}], correlation_id}`; see docs/api.md."""
+TAGS = [
+    {"name": "plans", "description": "Plans and matches for one assessment or a caseload."},
+    {"name": "catalogue", "description": "The interventions the rules choose from."},
+    {
+        "name": "rules",
+        "description": "The loaded rules, validation of a change, the sequencing graph.",
+    },
+    {"name": "operations", "description": "Health, readiness and reload."},
+    {"name": "benchmark", "description": "Only with MATCHER_BENCH_ENDPOINTS=1."},
+]
+
+
+def _load(settings: Settings) -> rulebook_module.Rulebook:
+    try:
+        return rulebook_module.load(settings.rules_dir, settings.catalogue_dir, probe=True)
+    except RulebookError as error:
+        for problem in error.problems:
+            logger.error("rulebook: %s", problem)
+        raise
+
+
+def _reload_on_hangup(app: FastAPI) -> None:
+    """SIGHUP reloads the rules; the outcome is logged. Only possible in the main thread."""
+    loop = asyncio.get_running_loop()
+
+    def reload() -> None:
+        try:
+            result = app.state.reloader.reload(app.state.live)
+            logger.info(
+                "SIGHUP: rules %s live (was %s)", result.rules_version, result.previous_version
+            )
+        except errors.ApiError as error:
+            logger.error("SIGHUP: %s", error.message)
+
+    with suppress(NotImplementedError, RuntimeError, ValueError):
+        loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, reload))
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    book = await run_in_threadpool(_load, settings)
+    app.state.reloader = Reloader(settings)
+    app.state.pictures = Pictures()
+    app.state.examples = await run_in_threadpool(examples.response_examples, book)
+    if settings.bench_endpoints:
+        app.state.floor_plan = plan(
+            examples.example_plan_assessment(), book, today=examples.EXAMPLE_TODAY
+        )
+    app.state.live = LiveRulebook(book)
+    logger.info("rules %s loaded: %d rules", book.version, len(book.rules))
+    _reload_on_hangup(app)
+    try:
+        yield
+    finally:
+        with suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+        live: LiveRulebook = app.state.live
+        app.state.live = None
+        live.current.engine.close()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    app = FastAPI(
+        title="matcher",
+        version="1",
+        summary="Sequenced, explained intervention plans for people on probation",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.live = None
+    errors.install(app)
+    for module in (plans, catalogue, rules, ops):
+        app.include_router(module.router)
+    if settings.bench_endpoints:
+        app.include_router(floor.router)
+    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated document, with each 200 response's example taken from the live rulebook."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            summary=app.summary,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        for (path, method), example in getattr(app.state, "examples", {}).items():
+            content = (
+                schema["paths"]
+                .get(path, {})
+                .get(method, {})
+                .get("responses", {})
+                .get("200", {})
+                .get("content", {})
+            )
+            if example is not None and "application/json" in content:
+                content["application/json"]["example"] = example
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+app = create_app()

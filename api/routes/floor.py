@@ -1,0 +1,20 @@
+"""POST /v1/_floor/plans: the framework floor for benchmarks (only with MATCHER_BENCH_ENDPOINTS=1).
+
+It validates the body exactly as POST /v1/plans does, then returns a stored plan of realistic
+size without planning, so a benchmark can tell the engine's cost from the framework's.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import FloorPlanDep
+from api.errors import responses
+from matcher.domain import Assessment, Plan
+
+router = APIRouter(tags=["benchmark"], responses=responses(413, 415, 422, 500))
+
+
+@router.post("/v1/_floor/plans", summary="A stored plan, no planning (benchmark floor)")
+def floor_plan(assessment: Assessment, stored: FloorPlanDep) -> Plan:
+    return stored

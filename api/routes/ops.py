@@ -1,0 +1,44 @@
+"""Health, readiness and reload."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+
+from api.deps import LiveDep, ReloaderDep
+from api.errors import ApiError, responses
+from api.schemas import Health, ReloadResponse
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", summary="The process is alive")
+def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get("/readyz", summary="The rulebook is loaded", responses=responses(503))
+def readyz(request: Request) -> Health:
+    live = getattr(request.app.state, "live", None)
+    if live is None:
+        raise ApiError(
+            503, "the rulebook is not loaded yet", code="not_ready", headers={"Retry-After": "1"}
+        )
+    return Health(status="ready", rules_version=live.current.version, reloads=live.reloads)
+
+
+@router.post(
+    "/v1/admin/reload",
+    summary="Reload rules and catalogue from their folders; a broken change keeps the old version",
+    responses=responses(403, 413, 415, 422, 500, 503),
+)
+def reload(
+    live: LiveDep,
+    reloader: ReloaderDep,
+    authorization: Annotated[
+        str | None, Header(description="Bearer <MATCHER_ADMIN_TOKEN>, when one is set")
+    ] = None,
+) -> ReloadResponse:
+    reloader.authorise(authorization)
+    return reloader.reload(live)

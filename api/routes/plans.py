@@ -1,0 +1,54 @@
+"""POST /v1/plans, /v1/matches and /v1/plans/batch."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query
+
+from api import service
+from api.deps import RulebookDep, SettingsDep
+from api.errors import responses
+from api.examples import ASSESSMENT_EXAMPLES, BATCH_EXAMPLES
+from api.schemas import BatchRequest, BatchResponse, MatchResponse
+from matcher.domain import Assessment, Plan
+from matcher.planner import plan as make_plan
+
+router = APIRouter(tags=["plans"], responses=responses(413, 415, 422, 500, 503))
+
+AssessmentBody = Annotated[Assessment, Body(openapi_examples=ASSESSMENT_EXAMPLES)]
+Explain = Annotated[bool, Query(description="add the trace of every rule that fired")]
+Today = Annotated[
+    date | None,
+    Query(description="plan as if today were this date (YYYY-MM-DD), for reproducible plans"),
+]
+
+
+@router.post("/v1/plans", summary="A sequenced, explained plan for one assessment")
+def create_plan(
+    assessment: AssessmentBody, rulebook: RulebookDep, explain: Explain = False, today: Today = None
+) -> Plan:
+    """Which interventions, why, in which order and from which week; what is unmet and why."""
+    return make_plan(assessment, rulebook, today=today, explain=explain)
+
+
+@router.post("/v1/matches", summary="Eligible, selected and excluded interventions, no sequencing")
+def create_match(
+    assessment: AssessmentBody, rulebook: RulebookDep, explain: Explain = False, today: Today = None
+) -> MatchResponse:
+    """A quick eligibility check: the same rules as a plan, without order or weeks."""
+    return service.match(assessment, rulebook, today, explain)
+
+
+@router.post("/v1/plans/batch", summary="Plans for a caseload, in the order sent")
+def create_batch(
+    body: Annotated[BatchRequest, Body(openapi_examples=BATCH_EXAMPLES)],
+    rulebook: RulebookDep,
+    settings: SettingsDep,
+    explain: Explain = False,
+    today: Today = None,
+) -> BatchResponse:
+    """Each assessment is validated and planned on its own: a bad one gets an error entry
+    (the same envelope as a single call) and never fails the batch."""
+    return service.plan_batch(body.assessments, rulebook, settings.max_batch, today, explain)

@@ -1,0 +1,176 @@
+"""Request and response models of the API that are not part of matcher's domain."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.errors import ErrorEnvelope
+from matcher.catalogue import Intervention
+from matcher.domain import Exclusion, Plan, ProgrammePathway, Reason, UnmetNeed, Warning
+
+ASSESSMENT_REF: dict[str, Any] = {"$ref": "#/components/schemas/Assessment"}
+
+
+class BatchRequest(BaseModel):
+    """A caseload. Each item is an Assessment, validated on its own so one bad item fails alone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    assessments: list[Any] = Field(
+        json_schema_extra={
+            "items": ASSESSMENT_REF
+        },  # documented as Assessments, checked one by one
+        description="Assessments (see POST /v1/plans); at most MATCHER_MAX_BATCH (default 500).",
+    )
+
+
+class BatchPlanned(BaseModel):
+    index: int
+    status: Literal[200] = 200
+    plan: Plan
+
+
+class BatchFailed(BaseModel):
+    index: int
+    status: int
+    error: ErrorEnvelope
+
+
+class BatchResponse(BaseModel):
+    """One entry per assessment, in the order sent."""
+
+    results: list[BatchPlanned | BatchFailed]
+    planned: int
+    failed: int
+
+
+class Selected(BaseModel):
+    """An intervention chosen for a priority need, before sequencing."""
+
+    intervention_id: str
+    name: str
+    addresses: list[str]
+    mandatory: bool
+    reasons: list[Reason]
+    adaptations: list[Reason]
+    kind: str
+    provider: str
+
+
+class MatchResponse(BaseModel):
+    """What matches, what was ruled out and why, what is unmet; no order or weeks."""
+
+    person_id: str
+    rules_version: str
+    priority_needs: list[str]
+    selected: list[Selected]
+    excluded: list[Exclusion]
+    unmet_needs: list[UnmetNeed]
+    warnings: list[Warning]
+    programme_pathway: ProgrammePathway | None = None
+    trace: list[dict[str, Any]] | None = None
+
+
+class InterventionList(BaseModel):
+    rules_version: str
+    count: int
+    interventions: list[Intervention]
+
+
+class RulesInfo(BaseModel):
+    """The loaded rulebook: version, files, rule counts, vocabulary."""
+
+    model_config = ConfigDict(extra="allow")
+
+    rules_version: str
+    files: list[str]
+    rule_count: int
+    rules_by_file: dict[str, int]
+    intervention_count: int
+    vocabulary: dict[str, Any]
+    warnings: list[ProblemOut] = Field(default_factory=list)
+
+
+class ProblemOut(BaseModel):
+    file: str
+    line: int
+    severity: str
+    message: str
+    suggestion: str = ""
+
+
+class ValidateRequest(BaseModel):
+    """Rule or catalogue files to check, overlaid on the live rulebook's files; ``null`` deletes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    files: dict[str, str | None] = Field(
+        max_length=200,
+        description="file name (as in GET /v1/rules `files`, e.g. rules/rulesets/50_risk.yaml) → YAML text, or null to delete it",
+    )
+
+
+class ValidateResponse(BaseModel):
+    valid: bool
+    version: str = Field(description="the version the rulebook would have with this change")
+    live_version: str
+    changed: list[str]
+    problems: list[ProblemOut]
+
+
+class GraphNode(BaseModel):
+    id: str
+    name: str
+    kind: str
+    needs: list[str]
+
+
+class GraphEdge(BaseModel):
+    id: str = Field(description="the sequencing rule (or prerequisite) that makes this edge")
+    source: str
+    target: str
+    type: str
+    lag_weeks: int
+    conditional: bool
+    rationale: str
+
+
+class PolicyEdge(BaseModel):
+    id: str
+    before: str
+    after: str
+    type: str
+    lag_weeks: int
+    conditional: bool
+    rationale: str
+    source: str
+    file: str
+    line: int
+    intervention_pairs: int
+
+
+class GraphResponse(BaseModel):
+    """The sequencing policy: its rules, and the intervention-level graph they imply."""
+
+    rules_version: str
+    policy: list[PolicyEdge]
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+
+
+class Health(BaseModel):
+    status: str
+    rules_version: str | None = None
+    reloads: int | None = None
+
+
+class ReloadResponse(BaseModel):
+    rules_version: str
+    previous_version: str
+    changed: bool
+    reloads: int
+
+
+RulesInfo.model_rebuild()

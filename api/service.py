@@ -1,0 +1,322 @@
+"""What the routes do, kept out of them: matcher calls and the mapping to the API's models."""
+
+from __future__ import annotations
+
+import io
+import logging
+import secrets
+import threading
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+
+from api.errors import (
+    ApiError,
+    ErrorItem,
+    assessment_error,
+    envelope,
+    field_errors,
+    log_internal,
+    problem_items,
+)
+from api.schemas import (
+    BatchFailed,
+    BatchPlanned,
+    BatchResponse,
+    GraphEdge,
+    GraphNode,
+    GraphResponse,
+    InterventionList,
+    MatchResponse,
+    PolicyEdge,
+    ProblemOut,
+    ReloadResponse,
+    RulesInfo,
+    Selected,
+    ValidateResponse,
+)
+from api.settings import Settings
+from matcher.catalogue import Intervention
+from matcher.domain import Assessment
+from matcher.errors import AssessmentError, EngineBusyError, MatcherError, Problem, RulebookError
+from matcher.live import LiveRulebook
+from matcher.loading import sources_from_texts
+from matcher.planner import plan
+from matcher.rulebook import Rulebook, check_sources
+from matcher.vocabulary import suggest
+
+logger = logging.getLogger("matcher.api")
+
+
+def match(
+    assessment: Assessment, rulebook: Rulebook, today: date | None, explain: bool
+) -> MatchResponse:
+    """Eligibility and selection without sequencing."""
+    found = plan(assessment, rulebook, today=today, explain=explain, sequence_plan=False)
+    selected = [Selected.model_validate(item, from_attributes=True) for item in found.items]
+    return MatchResponse(
+        **found.model_dump(include={"person_id", "rules_version", "priority_needs", "trace"}),
+        selected=selected,
+        excluded=found.excluded,
+        unmet_needs=found.unmet_needs,
+        warnings=found.warnings,
+        programme_pathway=found.programme_pathway,
+    )
+
+
+def plan_batch(
+    items: Sequence[Any], rulebook: Rulebook, max_batch: int, today: date | None, explain: bool
+) -> BatchResponse:
+    """Plan each item on its own: a bad one gives an error entry, never a failed batch."""
+    if len(items) > max_batch:
+        item = ErrorItem(
+            path="assessments",
+            message=f"at most {max_batch} assessments per batch, got {len(items)}",
+        )
+        raise ApiError(422, item.message, [item])
+    results = [_plan_entry(i, item, rulebook, today, explain) for i, item in enumerate(items)]
+    failed = sum(1 for r in results if isinstance(r, BatchFailed))
+    return BatchResponse(results=results, planned=len(results) - failed, failed=failed)
+
+
+def _plan_entry(
+    index: int, item: Any, rulebook: Rulebook, today: date | None, explain: bool
+) -> BatchPlanned | BatchFailed:
+    try:
+        assessment = Assessment.model_validate(item)
+        return BatchPlanned(
+            index=index, plan=plan(assessment, rulebook, today=today, explain=explain)
+        )
+    except ValidationError as error:
+        errors = field_errors({**e, "loc": ("body", *e["loc"])} for e in error.errors())
+        env = envelope(422, f"assessment {index} has {len(errors)} problem(s); see errors", errors)
+    except AssessmentError as error:
+        env = assessment_error(error)
+    except EngineBusyError:
+        env = envelope(
+            503, "every evaluation slot is busy; retry this assessment", code="engine_busy"
+        )
+    except MatcherError as error:
+        cid = uuid.uuid4().hex
+        log_internal(error, cid, "POST", f"/v1/plans/batch item {index}")
+        env = envelope(500, f"internal error; quote correlation id {cid}", correlation_id=cid)
+    return BatchFailed(index=index, status=env.status, error=env)
+
+
+def interventions(rulebook: Rulebook, **filters: str | None) -> InterventionList:
+    """The catalogue, filtered; every filter value is checked against the vocabulary."""
+    vocabulary = rulebook.vocabulary
+    allowed = {
+        "need_area": ("need area", vocabulary.need_areas),
+        "region": ("region", tuple(vocabulary.regions)),
+        "kind": ("kind", vocabulary.lists.get("kinds", ())),
+        "gender": ("gender", tuple(vocabulary.codes("genders"))),
+    }
+    bad = [
+        _unknown(f"query.{name}", allowed[name][0], value, allowed[name][1])
+        for name, value in filters.items()
+        if value is not None and value not in allowed[name][1]
+    ]
+    if bad:
+        raise ApiError(422, "; ".join(e.message for e in bad), bad)
+    chosen = [i for i in rulebook.catalogue.values() if _fits(i, **filters)]
+    return InterventionList(rules_version=rulebook.version, count=len(chosen), interventions=chosen)
+
+
+def _fits(
+    item: Intervention,
+    need_area: str | None,
+    region: str | None,
+    kind: str | None,
+    gender: str | None,
+) -> bool:
+    return (
+        (need_area is None or need_area in item.needs)
+        and (region is None or item.serves(region))
+        and (kind is None or item.kind == kind)
+        and (gender is None or item.eligibility.gender is None or gender in item.eligibility.gender)
+    )
+
+
+def intervention(rulebook: Rulebook, intervention_id: str) -> Intervention:
+    found = rulebook.catalogue.get(intervention_id)
+    if found is None:
+        item = _unknown("path.intervention_id", "intervention", intervention_id, rulebook.catalogue)
+        raise ApiError(404, item.message, [item])
+    return found
+
+
+def _unknown(path: str, what: str, value: str, known: Any) -> ErrorItem:
+    hint = suggest(value, known)
+    return ErrorItem(
+        path=path,
+        message=f"unknown {what} {value!r}" + (f"; did you mean {hint!r}?" if hint else ""),
+        suggestion=hint or None,
+    )
+
+
+def _problem(p: Problem) -> ProblemOut:
+    return ProblemOut(
+        file=p.file, line=p.line, severity=p.severity, message=p.message, suggestion=p.suggestion
+    )
+
+
+def rules_info(rulebook: Rulebook) -> RulesInfo:
+    return RulesInfo(
+        **rulebook.summary(),
+        vocabulary=rulebook.vocabulary.as_json(),
+        warnings=[_problem(p) for p in rulebook.checked.problems],
+    )
+
+
+def validate(rulebook: Rulebook, files: dict[str, str | None]) -> ValidateResponse:
+    """Check the live files with ``files`` laid over them; the live rulebook is never touched."""
+    bad = [
+        ErrorItem(
+            path=f"files.{name}",
+            message=f"{name!r} is not a rule or catalogue file: use a name like rules/rulesets/50_risk.yaml or catalogue/interventions/x.yaml",
+        )
+        for name in files
+        if not _policy_file(name)
+    ]
+    if bad:
+        raise ApiError(422, f"{len(bad)} file name(s) not accepted", bad)
+    merged = dict(rulebook.files)
+    for name, text in files.items():
+        if text is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = text
+    sources = sources_from_texts(merged)
+    try:
+        problems, valid = check_sources(sources).problems, True
+    except RulebookError as error:
+        problems, valid = error.problems, False
+    return ValidateResponse(
+        valid=valid,
+        version=sources.version,
+        live_version=rulebook.version,
+        changed=sorted(files),
+        problems=[_problem(p) for p in problems],
+    )
+
+
+def _policy_file(name: str) -> bool:
+    parts = name.split("/")
+    return (
+        parts[0] in ("rules", "catalogue")
+        and len(parts) > 1
+        and name.endswith(".yaml")
+        and all(p and p not in (".", "..") for p in parts)
+        and parts[:2] != ["rules", "scenarios"]
+    )
+
+
+def graph(rulebook: Rulebook) -> GraphResponse:
+    """The sequencing rules and every intervention-level edge they (or prerequisites) imply."""
+    policy = rulebook.policy
+    edges = [
+        GraphEdge(
+            id=e.id,
+            source=u,
+            target=v,
+            type=e.type,
+            lag_weeks=e.lag_weeks,
+            conditional=e.conditional,
+            rationale=e.rationale,
+        )
+        for e in policy.edges
+        for u, v in e.pairs
+    ]
+    edges += [
+        GraphEdge(
+            id=f"prerequisite:{i.id}",
+            source=p,
+            target=i.id,
+            type="finish_to_start",
+            lag_weeks=0,
+            conditional=False,
+            rationale=f"{i.name} requires {rulebook.catalogue[p].name} first",
+        )
+        for i in rulebook.catalogue.values()
+        for p in i.prerequisites
+        if p in rulebook.catalogue
+    ]
+    return GraphResponse(
+        rules_version=rulebook.version,
+        policy=[
+            PolicyEdge(
+                **{k: getattr(e, k) for k in PolicyEdge.model_fields if k != "intervention_pairs"},
+                intervention_pairs=len(e.pairs),
+            )
+            for e in policy.edges
+        ],
+        nodes=[
+            GraphNode(id=i.id, name=i.name, kind=i.kind, needs=i.needs)
+            for i in sorted(rulebook.catalogue.values(), key=lambda i: i.id)
+        ],
+        edges=edges,
+    )
+
+
+class Pictures:
+    """Drawn sequencing graphs, one per rules version and format (matplotlib is not thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._drawn: dict[tuple[str, str], bytes] = {}
+
+    def draw(self, rulebook: Rulebook, fmt: str) -> bytes:
+        from matcher.pictures import draw_policy_graph  # matplotlib is slow to import: on demand
+
+        with self._lock:
+            key = (rulebook.version, fmt)
+            if key not in self._drawn:
+                buffer = io.BytesIO()
+                draw_policy_graph(rulebook, buffer, fmt)
+                self._drawn = {k: v for k, v in self._drawn.items() if k[0] == rulebook.version}
+                self._drawn[key] = buffer.getvalue()
+            return self._drawn[key]
+
+
+class Reloader:
+    """Reloads the live rulebook from the configured folders, one reload at a time."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._lock = threading.Lock()
+
+    def authorise(self, authorization: str | None) -> None:
+        token = self._settings.admin_token
+        if token is None:
+            return
+        expected = f"Bearer {token.get_secret_value()}"
+        if not secrets.compare_digest((authorization or "").encode(), expected.encode()):
+            raise ApiError(
+                403, "reloading needs the header Authorization: Bearer <MATCHER_ADMIN_TOKEN>"
+            )
+
+    def reload(self, live: LiveRulebook) -> ReloadResponse:
+        with self._lock:
+            old = live.current.version
+            try:
+                new = live.reload(self._settings.rules_dir, self._settings.catalogue_dir)
+            except RulebookError as error:
+                logger.warning("reload refused: %s; %s is still live", error, old)
+                items = problem_items(error.problems)
+                raise ApiError(
+                    422,
+                    f"the rulebook was not reloaded: {len(items)} problem(s); {old} is still live",
+                    items,
+                    "rulebook_invalid",
+                ) from error
+            logger.info("reloaded rules %s -> %s", old, new.version)
+            return ReloadResponse(
+                rules_version=new.version,
+                previous_version=old,
+                changed=new.version != old,
+                reloads=live.reloads,
+            )

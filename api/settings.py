@@ -1,0 +1,41 @@
+"""Typed settings read once from the environment (MATCHER_*), injected into the app."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from matcher.rulebook import DEFAULT_CATALOGUE, DEFAULT_RULES
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+class Settings(BaseModel):
+    """Where the rulebook lives and the limits the service enforces."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rules_dir: Path = DEFAULT_RULES
+    catalogue_dir: Path = DEFAULT_CATALOGUE
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_batch: int = Field(default=500, ge=1, le=10_000)
+    admin_token: SecretStr | None = None
+    bench_endpoints: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Settings from ``MATCHER_*`` variables; unset or empty ones keep their defaults."""
+        env = os.environ if env is None else env
+        given = {
+            "rules_dir": env.get("MATCHER_RULES_DIR"),
+            "catalogue_dir": env.get("MATCHER_CATALOGUE_DIR"),
+            "max_body_bytes": env.get("MATCHER_MAX_BODY_BYTES"),
+            "max_batch": env.get("MATCHER_MAX_BATCH"),
+            "admin_token": env.get("MATCHER_ADMIN_TOKEN"),
+        }
+        values: dict[str, object] = {k: v for k, v in given.items() if v}
+        values["bench_endpoints"] = env.get("MATCHER_BENCH_ENDPOINTS", "").lower() in _TRUE
+        return cls.model_validate(values)
