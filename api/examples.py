@@ -114,6 +114,7 @@ def response_examples(rulebook: Rulebook) -> dict[tuple[str, str], Any]:
         )
         if listing.interventions
         else None,
+        ("/v1/rules", "get"): service.rules_info(rulebook).model_dump(mode="json"),
         ("/v1/rules/validate", "post"): validate.model_dump(mode="json"),
         ("/v1/sequencing-graph", "get"): {
             **graph.model_dump(mode="json"),

@@ -61,6 +61,8 @@ def _reload_on_hangup(app: FastAPI) -> None:
             )
         except errors.ApiError as error:
             logger.error("SIGHUP: %s", error.message)
+        except Exception as error:  # the old rules stay live; say why the new ones did not load
+            errors.log_internal(error, "sighup", "SIGNAL", "SIGHUP reload")
 
     with suppress(NotImplementedError, RuntimeError, ValueError):
         loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, reload))

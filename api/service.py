@@ -195,12 +195,24 @@ def validate(rulebook: Rulebook, files: dict[str, str | None]) -> ValidateRespon
         problems, valid = check_sources(sources).problems, True
     except RulebookError as error:
         problems, valid = error.problems, False
+    except Exception as error:  # a checker bug must still answer the policy officer, not 500
+        problems, valid = [_checker_failed(error)], False
     return ValidateResponse(
         valid=valid,
         version=sources.version,
         live_version=rulebook.version,
         changed=sorted(files),
         problems=[_problem(p) for p in problems],
+    )
+
+
+def _checker_failed(error: Exception) -> Problem:
+    cid = uuid.uuid4().hex
+    log_internal(error, cid, "POST", "/v1/rules/validate")
+    return Problem(
+        "(checker)",
+        1,
+        f"the checker failed on these files ({type(error).__name__}); this is a bug in matcher, not in your files alone: quote correlation id {cid}",
     )
 
 

@@ -6,15 +6,21 @@ size without planning, so a benchmark can tell the engine's cost from the framew
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Body
 
 from api.deps import FloorPlanDep
 from api.errors import responses
+from api.examples import ASSESSMENT_EXAMPLES
 from matcher.domain import Assessment, Plan
 
 router = APIRouter(tags=["benchmark"], responses=responses(413, 415, 422, 500))
 
 
 @router.post("/v1/_floor/plans", summary="A stored plan, no planning (benchmark floor)")
-def floor_plan(assessment: Assessment, stored: FloorPlanDep) -> Plan:
+def floor_plan(
+    assessment: Annotated[Assessment, Body(openapi_examples=ASSESSMENT_EXAMPLES)],
+    stored: FloorPlanDep,
+) -> Plan:
     return stored

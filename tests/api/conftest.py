@@ -1,0 +1,64 @@
+"""Fixtures for API tests: the real app over HTTP (TestClient runs its lifespan), and a copy of
+the shipped rules in a temporary folder for tests that change files and reload."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "test-admin-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+TODAY = "2026-11-01"
+
+
+@pytest.fixture(scope="session")
+def example() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((ROOT / "examples" / "assessment.json").read_text())
+    return data
+
+
+@pytest.fixture(scope="session")
+def client() -> Iterator[TestClient]:
+    """One app for the read-only tests, with an admin token and the benchmark floor."""
+    app = create_app(Settings(admin_token=TOKEN, bench_endpoints=True, max_batch=20))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture()
+def rules_copy(tmp_path: Path) -> tuple[Path, Path]:
+    rules, catalogue = tmp_path / "rules", tmp_path / "catalogue"
+    shutil.copytree(ROOT / "rules", rules)
+    shutil.copytree(ROOT / "catalogue", catalogue)
+    return rules, catalogue
+
+
+@pytest.fixture()
+def own_client(rules_copy: tuple[Path, Path]) -> Iterator[TestClient]:
+    """An app reading the temporary copy of the rules, so a test may edit them and reload."""
+    rules, catalogue = rules_copy
+    app = create_app(Settings(rules_dir=rules, catalogue_dir=catalogue, admin_token=TOKEN))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def variant(example: dict[str, Any], **patch: Any) -> dict[str, Any]:
+    """The example assessment with top-level keys replaced (``sentence``/``risk`` merged)."""
+    data = copy.deepcopy(example)
+    for key, value in patch.items():
+        if key in ("sentence", "risk") and isinstance(value, dict):
+            data[key] = {**data.get(key, {}), **value}
+        else:
+            data[key] = value
+    return data
