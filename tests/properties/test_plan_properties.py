@@ -1,0 +1,316 @@
+"""Properties of every plan, over random valid assessments on the shipped rules and catalogue."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matcher import rulebook as rulebook_module
+from matcher.domain import Assessment, Plan
+from matcher.errors import RulebookError
+from matcher.loading import SourceFile, Sources, parse_yaml
+from matcher.matching import MANDATED_RULE, SELECTED_RULE
+from matcher.planner import Evaluation, evaluate, plan
+from matcher.policy import SEQUENCING_FILE
+from matcher.rulebook import Rulebook
+from matcher.sequencing import FINISH_TO_START, effective_capacity
+from tests.conftest import CATALOGUE, RULES, TODAY
+from tests.strategies import assessments, need_dags, shipped
+
+SYNTHETIC_RULES = {MANDATED_RULE, SELECTED_RULE}
+
+
+def planned(assessment: Assessment, rulebook: Rulebook) -> tuple[Plan, Evaluation]:
+    return plan(assessment, rulebook, today=TODAY), evaluate(assessment, rulebook, TODAY)
+
+
+# --- eligibility -------------------------------------------------------------------------------
+
+
+@given(assessment=assessments())
+def test_no_excluded_intervention_is_selected_and_excluded_mandates_are_warned(
+    rulebook: Rulebook, assessment: Assessment
+) -> None:
+    result, evaluation = planned(assessment, rulebook)
+    excluded = {i for i, hits in evaluation.findings.excluded.items() if hits}
+    chosen = {item.intervention_id for item in result.items}
+    assert not chosen & excluded
+    warned = [w.message for w in result.warnings if w.code == "mandated_not_possible"]
+    for mandated in set(assessment.sentence.mandated):
+        name = rulebook.catalogue[mandated].name
+        if mandated in excluded:
+            assert any(name in message for message in warned), (mandated, warned)
+        else:
+            item = next(i for i in result.items if i.intervention_id == mandated)
+            assert item.mandatory
+            assert item.reasons[0].rule_id == MANDATED_RULE
+    assert len(warned) == len(set(assessment.sentence.mandated) & excluded)
+    assert all(
+        not item.mandatory
+        for item in result.items
+        if item.intervention_id not in set(assessment.sentence.mandated)
+    )
+
+
+# --- needs, reasons, version --------------------------------------------------------------------
+
+
+@given(assessment=assessments())
+def test_every_priority_need_is_addressed_or_reported_unmet_with_a_reason(
+    rulebook: Rulebook, assessment: Assessment
+) -> None:
+    result = plan(assessment, rulebook, today=TODAY)
+    addressed = {area for item in result.items for area in item.addresses}
+    unmet = {u.area: u for u in result.unmet_needs}
+    for area in result.priority_needs:
+        assert area in addressed or area in unmet, area
+    for need in unmet.values():
+        assert need.reason.strip(), need
+        assert need.area in result.priority_needs
+    assert len(unmet) == len(result.unmet_needs)  # each need reported once
+
+
+@given(assessment=assessments())
+def test_every_item_has_reasons_naming_rules_and_the_plan_names_its_rules_version(
+    rulebook: Rulebook, assessment: Assessment
+) -> None:
+    result = plan(assessment, rulebook, today=TODAY)
+    assert result.rules_version == rulebook.version
+    assert result.rules_version.startswith("sha256:") and len(result.rules_version) == 71
+    for item in result.items:
+        assert item.reasons, item.intervention_id
+        for reason in [*item.reasons, *item.adaptations]:
+            assert reason.rule_id in rulebook.rules or reason.rule_id in SYNTHETIC_RULES
+            assert reason.text.strip()
+    for warning in result.warnings:
+        assert warning.code and warning.message.strip()
+
+
+# --- schedule ----------------------------------------------------------------------------------
+
+
+def precedences(
+    rulebook: Rulebook, switched_on: set[str]
+) -> dict[tuple[str, str], list[tuple[str, int]]]:
+    """(before, after) → [(type, lag)] from every applicable policy edge and prerequisite."""
+    found: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
+    for edge in rulebook.policy.edges:
+        if edge.conditional and edge.id not in switched_on:
+            continue
+        for pair in edge.pairs:
+            found[pair].append((edge.type, edge.lag_weeks))
+    for intervention in rulebook.catalogue.values():
+        for prerequisite in intervention.prerequisites:
+            found[(prerequisite, intervention.id)].append((FINISH_TO_START, 0))
+    return found
+
+
+@given(assessment=assessments())
+def test_schedule_respects_every_edge_lag_wait_phase_capacity_and_the_sentence_end(
+    rulebook: Rulebook, assessment: Assessment
+) -> None:
+    result, evaluation = planned(assessment, rulebook)
+    items = {item.intervention_id: item for item in result.items}
+    assert len(items) == len(result.items)
+    for (before, after), rules in precedences(rulebook, evaluation.findings.switched_on).items():
+        if before not in items or after not in items:
+            continue
+        a, b = items[before], items[after]
+        assert before in b.after
+        for kind, lag in rules:
+            if kind == FINISH_TO_START:
+                assert b.start_week >= a.end_week + lag, (before, after, kind, lag)
+            else:
+                assert b.start_week >= a.start_week + lag, (before, after, kind, lag)
+    for item in result.items:
+        catalogued = rulebook.catalogue[item.intervention_id]
+        assert item.start_week >= catalogued.wait_weeks == item.wait_weeks
+        assert item.end_week - item.start_week == catalogued.duration_weeks
+        assert set(item.after) <= set(items)
+        assert item.phase >= 1
+        if not item.after:
+            assert item.phase == 1
+        for before in item.after:
+            assert item.phase > items[before].phase
+    weeks_left = evaluation.person["weeks_left"]
+    overruns = [w.message for w in result.warnings if w.code == "mandated_overruns"]
+    for item in result.items:
+        if item.end_week > weeks_left:
+            assert item.mandatory, item.intervention_id
+            assert any(item.name in message for message in overruns)
+    capacity = effective_capacity(rulebook.policy, evaluation.findings.capacity_rules)
+    weeks: dict[int, list[float]] = defaultdict(list)
+    for item in result.items:
+        for week in range(item.start_week, item.end_week):
+            weeks[week].append(item.hours_per_week)
+    for week, hours in weeks.items():
+        assert len(hours) <= capacity.max_concurrent, week
+        if len(hours) > 1:
+            assert sum(hours) <= capacity.max_hours_per_week + 1e-9, week
+
+
+# --- determinism -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fresh_rulebook() -> Rulebook:
+    """A second rulebook loaded from the same files: a new engine, new ruleset names."""
+    book = rulebook_module.load(RULES, CATALOGUE, probe=False)
+    yield book
+    book.engine.close()
+
+
+@given(assessment=assessments())
+def test_same_assessment_gives_a_byte_identical_plan(
+    rulebook: Rulebook, fresh_rulebook: Rulebook, assessment: Assessment
+) -> None:
+    first = plan(assessment, rulebook, today=TODAY).model_dump_json()
+    assert plan(assessment, rulebook, today=TODAY).model_dump_json() == first
+    assert plan(assessment, fresh_rulebook, today=TODAY).model_dump_json() == first
+
+
+# --- order of files and entries ----------------------------------------------------------------
+
+
+def _shuffle_list(data: Any, key: str, rng: random.Random) -> None:
+    if isinstance(data, dict) and isinstance(data.get(key), list):
+        rng.shuffle(data[key])
+
+
+def shuffled_copy(target: Path, seed: int) -> tuple[Path, Path]:
+    """rules/ and catalogue/ copied with entries shuffled within files and files renamed.
+
+    Vocabulary order is policy (need-area tie-break, band order), so vocabulary.yaml is kept.
+    """
+    rng = random.Random(seed)
+    rules, catalogue = target / "rules", target / "catalogue"
+    shutil.copytree(RULES, rules)
+    shutil.copytree(CATALOGUE, catalogue)
+    renames = [
+        (rules / "rulesets", "rules"),
+        (catalogue / "interventions", "interventions"),
+    ]
+    for folder, key in renames:
+        paths = sorted(folder.glob("*.yaml"))
+        prefixes = rng.sample(range(10, 99), len(paths))
+        for path, prefix in zip(paths, prefixes, strict=True):
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            _shuffle_list(data, key, rng)
+            path.unlink()
+            stem = path.stem.split("_", 1)[-1] if path.stem[:2].isdigit() else path.stem
+            (folder / f"{prefix}_{stem}.yaml").write_text(
+                yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8"
+            )
+    for path, key, inner in (
+        (rules / "sequencing.yaml", "edges", None),
+        (rules / "policy.yaml", "capacity", "rules"),
+    ):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        _shuffle_list(data if inner is None else data.get(key), inner or key, rng)
+        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return rules, catalogue
+
+
+@pytest.fixture(scope="module")
+def shuffled_rulebooks(tmp_path_factory: pytest.TempPathFactory) -> list[Rulebook]:
+    books = []
+    for seed in (1, 2):
+        rules, catalogue = shuffled_copy(tmp_path_factory.mktemp(f"shuffled{seed}"), seed)
+        books.append(rulebook_module.load(rules, catalogue, probe=False))
+    yield books
+    for book in books:
+        book.engine.close()
+
+
+def test_shuffled_copies_really_differ_in_order(
+    rulebook: Rulebook, shuffled_rulebooks: list[Rulebook]
+) -> None:
+    for book in shuffled_rulebooks:
+        assert book.version != rulebook.version
+        assert set(book.rules) == set(rulebook.rules)
+        assert set(book.catalogue) == set(rulebook.catalogue)
+        assert sorted(book.checked.sources.files) != sorted(rulebook.checked.sources.files)
+
+
+@given(assessment=assessments())
+def test_plan_does_not_depend_on_the_order_of_files_or_entries(
+    rulebook: Rulebook, shuffled_rulebooks: list[Rulebook], assessment: Assessment
+) -> None:
+    expected = plan(assessment, rulebook, today=TODAY).model_dump(exclude={"rules_version"})
+    for book in shuffled_rulebooks:
+        assert plan(assessment, book, today=TODAY).model_dump(exclude={"rules_version"}) == expected
+
+
+# --- cycles in the sequencing policy -----------------------------------------------------------
+
+
+def sequencing_text(edges: list[tuple[str, str, str, int, bool]]) -> str:
+    entries = [
+        {
+            "id": f"e{n}_{before}_to_{after}",
+            "before": {"needs": [before]},
+            "after": {"needs": [after]},
+            "type": kind,
+            "lag_weeks": lag,
+            "rationale": "random test policy",
+            "source": "hypothesis",
+        }
+        for n, (before, after, kind, lag, _) in enumerate(edges)
+    ]
+    return yaml.safe_dump({"edges": entries}, sort_keys=False)
+
+
+def with_sequencing(sources: Sources, text: str) -> Sources:
+    files = dict(sources.files)
+    files[SEQUENCING_FILE] = SourceFile(SEQUENCING_FILE, text, parse_yaml(text, SEQUENCING_FILE))
+    return Sources(files=files, problems=list(sources.problems))
+
+
+@pytest.fixture(scope="module")
+def shipped_sources() -> Sources:
+    return shipped().sources
+
+
+def lead_needs() -> tuple[str, ...]:
+    """Need areas that lead at least one intervention (only those can take part in a cycle)."""
+    leads = {i.needs[0] for i in shipped().catalogue.values()}
+    return tuple(a for a in shipped().vocabulary.need_areas if a in leads)
+
+
+@settings(max_examples=12)
+@given(dag=need_dags(lead_needs()), data=st.data())
+def test_a_cycle_planted_in_an_acyclic_policy_is_reported_naming_its_edges(
+    shipped_sources: Sources, dag: Any, data: st.DataObject
+) -> None:
+    order, edges = dag
+    rulebook_module.check_sources(with_sequencing(shipped_sources, sequencing_text(edges)))
+    # plant a back edge along a forward path (possibly of length one)
+    i = data.draw(st.integers(0, len(order) - 2))
+    j = data.draw(st.integers(i + 1, len(order) - 1))
+    path = [(order[k], order[k + 1], "finish_to_start", 0, False) for k in range(i, j)]
+    back = (
+        order[j],
+        order[i],
+        data.draw(st.sampled_from(["finish_to_start", "start_to_start"])),
+        0,
+        False,
+    )
+    planted = [*edges, *path, back]
+    with pytest.raises(RulebookError) as raised:
+        rulebook_module.check_sources(with_sequencing(shipped_sources, sequencing_text(planted)))
+    cycles = [p for p in raised.value.problems if "cycle" in p.message]
+    assert len(cycles) == 1
+    message = cycles[0].message
+    assert cycles[0].file == SEQUENCING_FILE
+    back_id = f"sequencing.e{len(planted) - 1}_{order[j]}_to_{order[i]}"
+    assert back_id in message, message
+    for step in message.split(": ", 1)[1].split("; "):
+        assert "(by sequencing.e" in step or "(by prerequisite:" in step, step
