@@ -1,0 +1,147 @@
+"""HTTP on loopback: POST /v1/plans beside the framework floor POST /v1/_floor/plans.
+
+uvicorn serves ``api.main:app`` on 127.0.0.1 with 1 and then 2 workers (MATCHER_BENCH_ENDPOINTS=1
+turns the floor endpoint on: it validates the body like /v1/plans and returns a stored plan of
+the same size). A small asyncio + httpx client keeps ``concurrency`` requests in flight, bounded
+by a request count and a time limit. The client runs on the same machine, so on a 2-core box it
+competes with the server for CPU; the floor pays the same tax, which is why the ratio is the
+figure to read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.common import ROOT, summary_us
+
+HOST = "127.0.0.1"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class Server:
+    """uvicorn in a child process; stopped (that process group only) on exit."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers, self.port = workers, _free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Server:
+        env = {**os.environ, "MATCHER_BENCH_ENDPOINTS": "1", "PYTHONPATH": str(ROOT)}
+        uvicorn = Path(sys.executable).with_name("uvicorn")
+        self.process = subprocess.Popen(
+            [
+                str(uvicorn),
+                "api.main:app",
+                "--host",
+                HOST,
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"uvicorn exited: {self.process.stderr.read().decode()[-800:]}")  # type: ignore[union-attr]
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("uvicorn did not become ready within 60 s")
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, 15)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, 9)
+                self.process.wait()
+
+
+async def _load(
+    url: str, bodies: list[bytes], concurrency: int, requests: int, seconds: float
+) -> dict[str, Any]:
+    latencies: list[float] = []
+    failures = 0
+    issued = 0
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    headers = {"content-type": "application/json"}
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+
+        async def one_worker() -> None:
+            nonlocal issued, failures
+            while issued < requests and time.perf_counter() < deadline:
+                body = bodies[issued % len(bodies)]
+                issued += 1
+                start = time.perf_counter()
+                response = await client.post(url, content=body, headers=headers)
+                latencies.append(time.perf_counter() - start)
+                if response.status_code != 200:
+                    failures += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one_worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    stats = summary_us(latencies)
+    return {
+        "requests": len(latencies),
+        "failures": failures,
+        "per_s": len(latencies) / elapsed,
+        "p50_ms": stats["median"] / 1000,
+        "p99_ms": stats["p99"] / 1000,
+    }
+
+
+def measure(
+    url: str, bodies: list[bytes], concurrency: int, requests: int, seconds: float
+) -> dict[str, Any]:
+    asyncio.run(_load(url, bodies, concurrency, min(200, requests), 10))  # warm-up
+    return asyncio.run(_load(url, bodies, concurrency, requests, seconds))
+
+
+def run(
+    bodies: list[bytes],
+    workers: tuple[int, ...] = (1, 2),
+    concurrency: int = 8,
+    requests: int = 3000,
+    seconds: float = 30,
+) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for count in workers:
+        with Server(count) as server:
+            plans = measure(f"{server.url}/v1/plans", bodies, concurrency, requests, seconds)
+            floor = measure(f"{server.url}/v1/_floor/plans", bodies, concurrency, requests, seconds)
+        results[str(count)] = {"plans": plans, "floor": floor}
+    return results

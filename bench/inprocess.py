@@ -1,0 +1,137 @@
+"""One plan in-process against the engine floor beneath it, on the same synthetic cases.
+
+The floor is durable_rules itself: for each case, exactly the facts the planner put into each
+stage's ruleset (the person and need facts, and the derived facts its rule actions asserted) are
+asserted as one batch into the same compiled rulesets whose actions do nothing, and the session is
+deleted. Everything above that — validation, fact building, recording firings, findings, matching,
+sequencing, building the Plan — is matcher's own cost.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from durable import engine as durable
+
+from bench.common import TODAY, summary_us
+from matcher.domain import Assessment
+from matcher.engine import _QuietHost
+from matcher.planner import plan
+from matcher.rulebook import Rulebook
+
+StageFacts = list[tuple[int, list[dict[str, Any]]]]
+_names = itertools.count()
+
+
+def capture_facts(rulebook: Rulebook, bodies: list[str]) -> list[StageFacts]:
+    """Plan each case once, recording every fact asserted into each stage (inputs and derived)."""
+    engine = rulebook.engine
+    host = engine._host
+    current: list[dict[str, Any]] = []
+    originals: dict[str, Callable[..., Any]] = {}
+
+    def recording(ruleset: Any) -> Callable[[dict[str, Any]], Any]:
+        original = ruleset.assert_fact
+
+        def assert_fact(fact: dict[str, Any]) -> Any:
+            current.append({k: v for k, v in fact.items() if k != "sid"})
+            return original(fact)
+
+        return assert_fact
+
+    for name in engine._names.values():
+        ruleset = host.get_ruleset(name)
+        originals[name] = ruleset.assert_fact
+        ruleset.assert_fact = recording(ruleset)
+    evaluate = engine.evaluate
+    captured: list[StageFacts] = []
+
+    def recording_evaluate(stage: int, facts: list[dict[str, Any]], timeout: float = 10.0) -> Any:
+        current.clear()
+        firings = evaluate(stage, facts, timeout)
+        captured[-1].append((stage, [copy.deepcopy(f) for f in facts] + list(current)))
+        return firings
+
+    engine.evaluate = recording_evaluate  # type: ignore[method-assign]
+    try:
+        for body in bodies:
+            captured.append([])
+            plan(Assessment.model_validate_json(body), rulebook, today=TODAY)
+    finally:
+        del engine.evaluate
+        for name, original in originals.items():
+            host.get_ruleset(name).assert_fact = original
+    return captured
+
+
+class FloorEngine:
+    """The same compiled rulesets, every action a no-op: what durable_rules costs on its own."""
+
+    def __init__(self, rulebook: Rulebook) -> None:
+        self.host = _QuietHost()
+        self.names: dict[int, str] = {}
+        for compiled in rulebook.checked.stages:
+            definition = copy.deepcopy(compiled.definition)
+            for rule in definition.values():
+                rule["run"] = _nothing
+            name = f"bench_floor_s{compiled.stage}_{next(_names)}"
+            self.host.register_rulesets({name: definition})
+            self.names[compiled.stage] = name
+
+    def run(self, stages: StageFacts) -> None:
+        for stage, facts in stages:
+            name, sid = self.names[stage], f"f{next(_names)}"
+            try:
+                self.host.assert_facts(name, [{**fact, "sid": sid} for fact in facts])
+            except durable.MessageNotHandledException:
+                pass
+            finally:
+                self.host.delete_state(name, sid)
+
+
+def _nothing(c: Any) -> None:
+    return None
+
+
+def run(rulebook: Rulebook, bodies: list[str], warmup: int = 200) -> dict[str, Any]:
+    """Engine floor and in-process plan, per case, median and p99 in µs."""
+    captured = capture_facts(rulebook, bodies)
+    floor = FloorEngine(rulebook)
+    for stages in captured[:warmup]:
+        floor.run(stages)
+    for body in bodies[:warmup]:
+        plan(Assessment.model_validate_json(body), rulebook, today=TODAY)
+    floor_times, plan_times = [], []
+    for stages, body in zip(captured, bodies, strict=True):  # interleaved: same machine state
+        start = time.perf_counter()
+        floor.run(stages)
+        middle = time.perf_counter()
+        plan(Assessment.model_validate_json(body), rulebook, today=TODAY)
+        plan_times.append(time.perf_counter() - middle)
+        floor_times.append(middle - start)
+    facts = [sum(len(f) for _, f in stages) for stages in captured]
+    return {
+        "floor": summary_us(floor_times),
+        "plan": summary_us(plan_times),
+        "facts_per_case": sum(facts) / len(facts),
+    }
+
+
+def plan_median_us(rulebook: Rulebook, bodies: list[str], warmup: int = 100) -> float:
+    for body in bodies[:warmup]:
+        plan(Assessment.model_validate_json(body), rulebook, today=TODAY)
+    times = []
+    for body in bodies:
+        start = time.perf_counter()
+        plan(Assessment.model_validate_json(body), rulebook, today=TODAY)
+        times.append(time.perf_counter() - start)
+    return summary_us(times)["median"]
+
+
+def dumps(bodies: list[dict[str, Any]]) -> list[str]:
+    return [json.dumps(b, separators=(",", ":")) for b in bodies]
