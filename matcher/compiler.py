@@ -6,6 +6,7 @@ policy officer hears about them from ``matcher check`` with a file and line, not
 
 from __future__ import annotations
 
+import copy
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -17,6 +18,10 @@ from matcher.facts import DERIVED, NEED, PERSON
 from matcher.rules import RuleSpec
 
 CATCH_ALL = "zz_catch_all"
+CATCH_ALL_RULE: dict[str, Any] = {
+    "pri": 1000,
+    "all": [{"m": {"$ex": {"t": 1}}}],
+}  # every fact has t
 MAX_RULES_PER_RULESET = 4096  # error 106
 MAX_RULES_SHARING_CONDITION = 256  # error 108
 MAX_TESTS_PER_NODE = 512  # beyond this create_ruleset spins forever
@@ -52,7 +57,7 @@ def compile_stages(rules: list[RuleSpec]) -> list[CompiledStage]:
     stages = []
     for stage in sorted(by_stage):
         definition = by_stage[stage]
-        definition[CATCH_ALL] = {"pri": 1000, "all": [{"m": {"$ex": {"t": 1}}}]}
+        definition[CATCH_ALL] = copy.deepcopy(CATCH_ALL_RULE)
         stages.append(CompiledStage(stage, definition))
     return stages
 

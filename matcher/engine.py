@@ -32,7 +32,7 @@ from typing import Any
 import durable_rules_engine
 from durable import engine as durable
 
-from matcher.compiler import CATCH_ALL, CompiledStage
+from matcher.compiler import CATCH_ALL, CATCH_ALL_RULE, CompiledStage
 from matcher.errors import EngineBusyError, EngineError
 from matcher.facts import DERIVED
 
@@ -77,30 +77,40 @@ _sid_counter = itertools.count()
 
 
 def _action(rule_id: str, derivations: tuple[Derivation, ...]) -> Callable[[Any], None]:
+    """What a rule does when it fires: record the firing and assert its derived facts."""
+
+    def run(c: Any) -> None:
+        session = _sessions[str(c.s.sid)]
+        matched = {k: {f: v for f, v in fact.items() if f != "sid"} for k, fact in c._m.items()}
+        session.firings.append(Firing(rule_id, matched))
+        area = next((f.get("area") for k, f in sorted(matched.items()) if k.startswith("n")), None)
+        for number, derivation in enumerate(derivations):
+            fact = {
+                "t": DERIVED,
+                "id": f"{rule_id}#{len(session.firings)}.{number}",
+                "name": derivation.name,
+                "value": derivation.value,
+                "rule": rule_id,
+                "precedence": derivation.precedence,
+            }
+            if derivation.per_need and area is not None:
+                fact["area"] = area
+            c.assert_fact(fact)
+
+    return run
+
+
+def _guarded(rule_id: str, action: Callable[[Any], None]) -> Callable[[Any], None]:
+    """durable_rules swallows an action's exception into the session state; this catches it
+    first and records it, so ``evaluate`` raises instead of silently losing a firing."""
+
     def run(c: Any) -> None:  # exactly one parameter: two would make durable treat it as async
-        session = _sessions.get(str(c.s.sid))
-        if session is None:
-            return
         try:
-            matched = {k: {f: v for f, v in fact.items() if f != "sid"} for k, fact in c._m.items()}
-            session.firings.append(Firing(rule_id, matched))
-            area = next(
-                (f.get("area") for k, f in sorted(matched.items()) if k.startswith("n")), None
-            )
-            for number, derivation in enumerate(derivations):
-                fact = {
-                    "t": DERIVED,
-                    "id": f"{rule_id}#{len(session.firings)}.{number}",
-                    "name": derivation.name,
-                    "value": derivation.value,
-                    "rule": rule_id,
-                    "precedence": derivation.precedence,
-                }
-                if derivation.per_need and area is not None:
-                    fact["area"] = area
-                c.assert_fact(fact)
-        except Exception as error:
-            session.error = f"{rule_id}: {error!r}"
+            action(c)
+        except BaseException as error:  # re-raised by evaluate as EngineError
+            session = _sessions.get(str(c.s.sid))
+            if session is not None and session.error is None:
+                session.error = f"{rule_id}: {error!r}"
 
     return run
 
@@ -125,11 +135,15 @@ class Engine:
         for compiled in stages:
             definition = copy.deepcopy(compiled.definition)
             for rule_id, rule in definition.items():
-                rule["run"] = (
+                action = (
                     _ignore
                     if rule_id == CATCH_ALL
                     else _action(rule_id, derivations.get(rule_id, ()))
                 )
+                rule["run"] = _guarded(rule_id, action)
+            # Without a rule every fact matches, a batch holding an unmatched fact skips its
+            # actions and the next delete_state segfaults: the adapter adds the catch-all itself.
+            definition.setdefault(CATCH_ALL, {**copy.deepcopy(CATCH_ALL_RULE), "run": _ignore})
             name = f"matcher_s{compiled.stage}_{tag}_{next(_sid_counter)}"
             self._host.register_rulesets({name: definition})
             self._names[compiled.stage] = name
@@ -148,6 +162,8 @@ class Engine:
             raise EngineError("this rulebook's engine has been closed")
         if not self._slots.acquire(timeout=timeout):
             raise EngineBusyError(f"all evaluation slots busy for {timeout}s")
+        if not facts:
+            return []  # durable_rules crashes on an empty batch; no facts, no firings
         name = self._names[stage]
         sid = f"e{next(_sid_counter)}"
         session = _sessions[sid] = _Session()

@@ -32,8 +32,7 @@ class Slot:
 def plan_graph(choices: list[Choice], policy: Policy, switched_on: set[str]) -> nx.DiGraph:
     """The precedence graph of the chosen interventions; each edge keeps its kind, lag and reasons.
 
-    Where two policy edges join the same pair, the stricter one wins (finish-to-start over
-    start-to-start, then the longer lag).
+    Where two policy edges join the same pair, each kind keeps its longest lag and both bind.
     """
     chosen = {c.intervention.id for c in choices}
     graph = nx.DiGraph()
@@ -59,15 +58,17 @@ def plan_graph(choices: list[Choice], policy: Policy, switched_on: set[str]) -> 
 
 
 def _add(graph: nx.DiGraph, before: str, after: str, kind: str, lag: int, reason: str) -> None:
-    new = (kind == FINISH_TO_START, lag)
-    if graph.has_edge(before, after):
-        data = graph.edges[before, after]
-        data["reasons"] = sorted({*data["reasons"], reason})
-        if new <= (data["type"] == FINISH_TO_START, data["lag"]):
-            return
-        data.update(type=kind, lag=lag)
+    """Join ``before`` → ``after``. Every kind of edge joining one pair is kept with its longest lag
+    (``constraints``), since a long start-to-start lag can bind harder than a finish-to-start edge;
+    ``type`` and ``lag`` name the headline edge (finish-to-start over start-to-start, then lag)."""
+    if not graph.has_edge(before, after):
+        graph.add_edge(before, after, type=kind, lag=lag, reasons=[reason], constraints={kind: lag})
         return
-    graph.add_edge(before, after, type=kind, lag=lag, reasons=[reason])
+    data = graph.edges[before, after]
+    data["reasons"] = sorted({*data["reasons"], reason})
+    data["constraints"][kind] = max(lag, data["constraints"].get(kind, lag))
+    if (kind == FINISH_TO_START, lag) > (data["type"] == FINISH_TO_START, data["lag"]):
+        data.update(type=kind, lag=lag)
 
 
 def schedule(
@@ -88,11 +89,10 @@ def schedule(
         intervention = by_id[node].intervention
         earliest = intervention.wait_weeks
         for before in graph.predecessors(node):
-            data = graph.edges[before, node]
             start, end = placed[before]
-            earliest = max(
-                earliest, (end if data["type"] == FINISH_TO_START else start) + data["lag"]
-            )
+            data = graph.edges[before, node]
+            for kind, lag in data.get("constraints", {data["type"]: data["lag"]}).items():
+                earliest = max(earliest, (end if kind == FINISH_TO_START else start) + lag)
         start = _first_fit(
             earliest, intervention.duration_weeks, intervention.hours_per_week, load, capacity
         )

@@ -219,11 +219,6 @@ def test_every_fact_the_planner_asserts_carries_the_field_the_catch_all_tests(
     assert all("t" in fact for batch in batches for fact in batch)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG engine.py: Engine.evaluate(stage, []) segfaults the process (durable's "
-    "assert_facts crashes on an empty batch); the adapter should return [] without asserting",
-)
 def test_adapter_evaluating_no_facts_is_an_empty_result_not_a_crash() -> None:
     done = run_python(
         """
@@ -294,12 +289,6 @@ def test_adapter_facts_no_policy_rule_matches_give_an_empty_result() -> None:
     assert engine.evaluate(1, [person(x=1)])[0].rule_id == "r1"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG engine.py: Engine.evaluate swallows MessageNotHandledException but then calls "
-    "delete_state in `finally`, which segfaults for a session nothing matched; a definition "
-    "without the catch-all (Engine does not add or require one) crashes the process",
-)
 def test_adapter_message_not_handled_is_an_empty_result_even_without_catch_all() -> None:
     done = run_python(
         """
@@ -768,12 +757,6 @@ def test_an_unassertable_derived_value_is_an_engine_error() -> None:
         engine.evaluate(1, [person(x=1)])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG engine.py: an exception raised by an action outside the adapter's own try "
-    "block is swallowed by durable into the session state (assert_facts returns a state with "
-    "'exception'), and Engine.evaluate never checks that state: the rule silently did not fire",
-)
 def test_an_action_that_raises_is_never_silently_swallowed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -62,6 +62,7 @@ def test_catalogue_prerequisites_are_finish_to_start() -> None:
         "type": "finish_to_start",
         "lag": 0,
         "reasons": ["catalogue.prerequisite"],
+        "constraints": {"finish_to_start": 0},
     }
     assert weeks(picked, Policy()) == {"a": (0, 4), "b": (4, 6)}
 
@@ -96,12 +97,6 @@ def test_the_stricter_of_two_edges_on_one_pair_is_kept_with_both_reasons() -> No
     assert data["reasons"] == ["fs0", "fs1", "ss"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG sequencing.py plan_graph/_add: when two edges join one pair, (is finish-to-start, "
-    "lag) decides which is kept, but a start-to-start edge with a long lag can be stricter than a "
-    "finish-to-start one (here SS+5 vs FS+0 after a 1-week intervention): the SS lag is lost",
-)
 def test_a_long_start_to_start_lag_is_respected_alongside_a_finish_to_start_edge() -> None:
     picked = choices(("a", 1, 0, 1), ("b", 2, 0, 1))
     policy = Policy(
