@@ -935,3 +935,33 @@ def test_close_frees_every_ruleset_once_and_a_closed_engine_refuses(
     assert sorted(freed) == sorted(handles)
     with pytest.raises(EngineError, match="closed"):
         engine.evaluate(1, [person(x=1)])
+
+
+# --- the 512-test limit is per node, not per field -----------------------------------------------
+
+
+def test_raw_513_rules_each_testing_a_different_field_also_hang() -> None:
+    code = """
+        import json
+        import durable_rules_engine as engine
+        rules = {f"r{i}": {"all": [{"m": {"$and": [{"t": "person"}, {f"f{i}": 1}]}}]}
+                 for i in range(%d)}
+        engine.create_ruleset("x", json.dumps(rules))
+        print("created")
+        """
+    assert run_python(code % 512, timeout=QUICK).stdout.strip() == "created"
+    with pytest.raises(subprocess.TimeoutExpired):
+        run_python(code % 513, timeout=HANG)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG compiler.py check_limits: counts distinct tests per field, but durable_rules' "
+    "512 limit is per node: 513 rules each testing a different person field (one test each) "
+    "hang create_ruleset, and check_limits reports nothing",
+)
+def test_check_limits_reports_513_tests_under_one_node_across_different_fields() -> None:
+    rules = [
+        rule(f"r{i:03d}", FieldTest(f"field_{i}", "eq", 1)) for i in range(MAX_TESTS_PER_NODE + 1)
+    ]
+    assert check_limits(rules, 10) != []
