@@ -79,7 +79,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.floor_plan = plan(
             examples.example_plan_assessment(), book, today=examples.EXAMPLE_TODAY
         )
-    app.state.live = LiveRulebook(book)
+    live = app.state.live = LiveRulebook(book)
     logger.info("rules %s loaded: %d rules", book.version, len(book.rules))
     _reload_on_hangup(app)
     try:
@@ -87,13 +87,23 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         with suppress(NotImplementedError, RuntimeError, ValueError):
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
-        live: LiveRulebook = app.state.live
-        app.state.live = None
+        if app.state.live is live:
+            app.state.live = None
         live.current.engine.close()
+
+
+def _configure_logging() -> None:
+    """Our log lines reach the server's output whoever runs us (uvicorn only sets up its own)."""
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
+    _configure_logging()
     app = FastAPI(
         title="matcher",
         version="1",

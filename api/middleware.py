@@ -3,13 +3,14 @@ last-resort 500 that logs a correlation id and no personal data."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import ErrorEnvelope, envelope, error_response, log_internal
+from api.errors import ErrorEnvelope, ErrorItem, envelope, error_response, log_internal
 
 _CID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _WITH_BODY = {"POST", "PUT", "PATCH"}
@@ -91,6 +92,10 @@ class Guard:
             return envelope(
                 415, f"the body must be JSON (Content-Type: application/json), not {given!r}"
             ), receive
+        if body and not _is_text(bytes(body)):
+            message = "the body is not valid JSON: it is not UTF-8 (or UTF-16/32) text"
+            item = ErrorItem(path="body", message=message)
+            return envelope(422, message, [item], "malformed_json"), receive
         return None, _replay(bytes(body), receive)
 
 
@@ -112,3 +117,12 @@ def _replay(body: bytes, receive: Receive, disconnected: bool = False) -> Receiv
         return await receive()
 
     return replay
+
+
+def _is_text(body: bytes) -> bool:
+    """Whether ``json.loads`` could decode the bytes at all (it detects UTF-8, -16 and -32)."""
+    try:
+        body.decode(json.detect_encoding(body))
+    except UnicodeDecodeError:
+        return False
+    return True

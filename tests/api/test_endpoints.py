@@ -136,6 +136,13 @@ def test_malformed_json_is_a_422_that_says_where(client: TestClient) -> None:
     assert "not valid JSON" in body["message"] and "character" in body["message"]
 
 
+def test_a_body_that_is_not_text_is_malformed_json_not_a_400(client: TestClient) -> None:
+    response = client.post(
+        "/v1/plans", content=b"\x08s)\xff", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422 and response.json()["code"] == "malformed_json"
+
+
 def test_a_missing_body_is_a_422(client: TestClient) -> None:
     response = client.post("/v1/plans")
     assert response.status_code == 422
