@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import networkx as nx
-import pytest
 
 from matcher.policy import Capacity, CapacityRule, Policy
 from matcher.sequencing import effective_capacity, phases, plan_graph, schedule, sequence
