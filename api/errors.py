@@ -31,6 +31,10 @@ _CODES = {
 }
 
 
+def _absent(value: object) -> bool:
+    return value is None
+
+
 class ErrorItem(BaseModel):
     """One thing wrong: where (a JSON path, a query parameter, or a file and line) and what."""
 
@@ -38,10 +42,10 @@ class ErrorItem(BaseModel):
     message: str = Field(
         examples=["unknown need area 'acommodation'; did you mean 'accommodation'?"]
     )
-    file: str | None = None
-    line: int | None = None
-    severity: str | None = None
-    suggestion: str | None = None
+    file: str | None = Field(default=None, exclude_if=_absent)
+    line: int | None = Field(default=None, exclude_if=_absent)
+    severity: str | None = Field(default=None, exclude_if=_absent)
+    suggestion: str | None = Field(default=None, exclude_if=_absent)
 
 
 class ErrorEnvelope(BaseModel):
@@ -51,7 +55,9 @@ class ErrorEnvelope(BaseModel):
     code: str = Field(examples=["validation_error"])
     message: str = Field(examples=["the assessment has 1 problem"])
     errors: list[ErrorItem] = Field(default_factory=list)
-    correlation_id: str | None = Field(default=None, examples=["5f0c6c1e9d2b4a57a1c0d3e2f4b6a8c9"])
+    correlation_id: str | None = Field(
+        default=None, exclude_if=_absent, examples=["5f0c6c1e9d2b4a57a1c0d3e2f4b6a8c9"]
+    )
 
 
 class ApiError(Exception):

@@ -93,9 +93,10 @@ class Guard:
                 415, f"the body must be JSON (Content-Type: application/json), not {given!r}"
             ), receive
         if body and not _is_text(bytes(body)):
-            message = "the body is not valid JSON: it is not UTF-8 (or UTF-16/32) text"
-            item = ErrorItem(path="body", message=message)
-            return envelope(422, message, [item], "malformed_json"), receive
+            why = "the body is not valid JSON: it is not UTF-8 (or UTF-16/32) text"
+            return envelope(
+                422, why, [ErrorItem(path="body", message=why)], "malformed_json"
+            ), receive
         return None, _replay(bytes(body), receive)
 
 
