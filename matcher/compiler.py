@@ -95,29 +95,38 @@ def check_limits(rules: list[RuleSpec], person_field_count: int) -> list[Problem
                         f"{count} rules in stage {stage} share the condition of {rule.id!r}; durable_rules allows at most {MAX_RULES_SHARING_CONDITION} (error 108): merge them",
                     )
                 )
-        tests: dict[str, set[tuple[str, str]]] = defaultdict(set)
-        where: dict[str, RuleSpec] = {}
-        for rule in members:
-            for test in rule.condition.tests():
-                tests[test.field].add((test.op, json.dumps(test.value)))
-                if len(tests[test.field]) > MAX_TESTS_PER_NODE:  # point at the rule that crossed it
-                    where.setdefault(test.field, rule)
-        for field_name, distinct in tests.items():
-            if len(distinct) > MAX_TESTS_PER_NODE:
-                rule = where[field_name]
-                problems.append(
-                    Problem(
-                        rule.file,
-                        rule.line,
-                        f"stage {stage} tests field {field_name!r} {len(distinct)} different ways; above {MAX_TESTS_PER_NODE} durable_rules hangs while compiling: split the rules across stages or use bands",
-                    )
-                )
+        problems += _node_limits(stage, members)
     if person_field_count > MAX_FACT_FIELDS:
         problems.append(
             Problem(
                 "rules/vocabulary.yaml",
                 1,
                 f"the person fact would have {person_field_count} fields; durable_rules allows about 253 (error 302): shorten the vocabulary",
+            )
+        )
+    return problems
+
+
+def _node_limits(stage: int, members: list[RuleSpec]) -> list[Problem]:
+    """durable_rules hangs compiling more than 512 distinct tests under one node. Every test on one
+    fact type can end up under that type's node, so we count per fact type: a safe bound."""
+    tests: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+    crossed: dict[str, RuleSpec] = {}
+    for rule in members:
+        for fact_type, fact_tests in rule.condition.tests_by_fact():
+            for test in fact_tests:
+                tests[fact_type].add((test.field, test.op, json.dumps(test.value)))
+                if len(tests[fact_type]) > MAX_TESTS_PER_NODE:  # point at the rule that crossed it
+                    crossed.setdefault(fact_type, rule)
+    problems = []
+    for fact_type, rule in crossed.items():
+        per_field = Counter(field for field, _, _ in tests[fact_type])
+        field_name, count = per_field.most_common(1)[0]
+        problems.append(
+            Problem(
+                rule.file,
+                rule.line,
+                f"stage {stage} has {len(tests[fact_type])} different tests on the {fact_type} fact (field {field_name!r} {count} different ways); above {MAX_TESTS_PER_NODE} durable_rules hangs while compiling: split the rules across stages or use bands",
             )
         )
     return problems

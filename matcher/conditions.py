@@ -92,6 +92,17 @@ class Condition:
     person: Expr | None
     joins: tuple[Join, ...]
 
+    def tests_by_fact(self) -> list[tuple[str, list[Test]]]:
+        """The tests on each fact the rule joins: ("person", [...]), ("need", [...]), ..."""
+        parts: list[tuple[str, Expr | None]] = [("person", self.person)]
+        parts += [(j.fact_type, j.expr) for j in self.joins]
+        grouped = []
+        for fact_type, expr in parts:
+            found: list[Test] = []
+            _collect(expr, found)
+            grouped.append((fact_type, found))
+        return grouped
+
     def tests(self) -> list[Test]:
         found: list[Test] = []
         for expr in [self.person, *(j.expr for j in self.joins)]:

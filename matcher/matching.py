@@ -70,7 +70,11 @@ def match(
     catalogue: dict[str, Intervention],
     policy: Policy,
     vocabulary: Vocabulary,
+    unavailable: frozenset[str] = frozenset(),
 ) -> Match:
+    """Choose interventions: mandated ones, those a rule includes, then the best for each
+    uncovered priority need, most pressing first. ``unavailable`` ones (e.g. too long for the
+    sentence) are not chosen unless mandated."""
     ranked = rank_needs(assessment, priority, vocabulary)
     need_rank = {area: index for index, area in enumerate(ranked)}
     assessed = {n.area for n in assessment.needs if n.severity >= 1}
@@ -78,10 +82,14 @@ def match(
     covered: set[str] = set()
     chosen: set[str] = set()
 
-    def choose(intervention: Intervention, reasons: list[Reason], mandatory: bool) -> None:
+    def choose(
+        intervention: Intervention, reasons: list[Reason], mandatory: bool, prepares: bool = False
+    ) -> None:
         addresses = [a for a in ranked if a in intervention.needs] or sorted(
             assessed & set(intervention.needs)
         )
+        if prepares:
+            addresses = []  # preparatory work (e.g. motivational) readies the person; it covers no need
         best = min([need_rank[a] for a in addresses if a in need_rank] or [len(ranked)])
         rank = (0 if mandatory else 1, best, -len(addresses), intervention.id)
         adaptations = _reasons(findings.adapted.get(intervention.id, []))
@@ -111,13 +119,15 @@ def match(
 
     for intervention_id in sorted(findings.recommended):
         hits = findings.recommended[intervention_id]
+        included = [h for h in hits if h.include]
         if (
             intervention_id in chosen
+            or intervention_id in unavailable
             or findings.excluded.get(intervention_id)
-            or not any(h.include for h in hits)
+            or not included
         ):
             continue
-        choose(catalogue[intervention_id], _reasons(hits), False)
+        choose(catalogue[intervention_id], _reasons(hits), False, all(h.prepares for h in included))
 
     for area in ranked:
         if area in covered:
@@ -130,9 +140,13 @@ def match(
                 )
             )
             continue
-        best = _best_for(area, findings, catalogue, policy, priority - covered, chosen)
+        best = _best_for(
+            area, findings, catalogue, policy, priority - covered, chosen | unavailable
+        )
         if best is None:
-            result.unmet.append(_unmet(area, assessment, findings, catalogue, vocabulary))
+            result.unmet.append(
+                _unmet(area, assessment, findings, catalogue, vocabulary, unavailable)
+            )
             continue
         label = vocabulary.label("need_areas", area)
         reasons = [
@@ -178,7 +192,7 @@ def _best_for(
     catalogue: dict[str, Intervention],
     policy: Policy,
     uncovered: set[str],
-    chosen: set[str],
+    chosen: set[str] | frozenset[str],
 ) -> Intervention | None:
     """The eligible intervention for ``area`` with the highest rule weight, favouring one that also
     covers other uncovered priority needs; ties go to the id, so the choice is deterministic."""
@@ -206,6 +220,7 @@ def _unmet(
     findings: Findings,
     catalogue: dict[str, Intervention],
     vocabulary: Vocabulary,
+    unavailable: frozenset[str],
 ) -> UnmetNeed:
     label = vocabulary.label("need_areas", area)
     candidates = [i for i in catalogue.values() if area in i.needs]

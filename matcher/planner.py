@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from matcher.domain import Assessment, Plan, PlanItem, ProgrammePathway, Reason, UnmetNeed, Warning
+from matcher.domain import Assessment, Plan, PlanItem, ProgrammePathway, Reason, Warning
 from matcher.errors import AssessmentError, FieldError
 from matcher.facts import apply_computed, has_risk_scores, need_facts, person_fact
 from matcher.findings import Findings
-from matcher.matching import Match, match
+from matcher.matching import Choice, Match, match
 from matcher.rulebook import Rulebook
 from matcher.sequencing import Slot, effective_capacity, sequence
 from matcher.vocabulary import suggest
@@ -115,41 +115,41 @@ def plan(
     today = today or date.today()
     evaluation = evaluate(assessment, rulebook, today)
     policy, vocabulary = rulebook.policy, rulebook.vocabulary
-    matched = match(
-        assessment, evaluation.findings, evaluation.priority, rulebook.catalogue, policy, vocabulary
-    )
     warnings = [
         Warning(code=code, message=rule.description, rule_id=rule.id)
         for code, rule in evaluation.findings.flags
     ]
-    warnings += matched.warnings
-    unmet = list(matched.unmet)
-    if sequence_plan:
+    too_long: set[str] = set()
+    dropped: list[Choice] = []
+    overrunning: list[Choice] = []
+    while True:  # each round rules out at least one more intervention, so this ends
+        matched = match(
+            assessment,
+            evaluation.findings,
+            evaluation.priority,
+            rulebook.catalogue,
+            policy,
+            vocabulary,
+            frozenset(too_long),
+        )
+        if not sequence_plan:
+            slots = [Slot(c, 0, 0, 0, ()) for c in matched.choices]
+            break
         capacity = effective_capacity(policy, evaluation.findings.capacity_rules)
-        slots, dropped, overrunning = sequence(
+        slots, late, overrunning = sequence(
             matched.choices,
             policy,
             evaluation.findings.switched_on,
             capacity,
             int(evaluation.person["weeks_left"]),
         )
-        warnings += _fit_warnings(slots, dropped, overrunning, assessment, policy.rar_providers)
-        covered = {a for s in slots for a in s.choice.addresses}
-        for choice in dropped:
-            for area in choice.addresses:
-                if (
-                    area in evaluation.priority
-                    and area not in covered
-                    and area not in {u.area for u in unmet}
-                ):
-                    unmet.append(
-                        UnmetNeed(
-                            area=area,
-                            reason=f"{choice.intervention.name} could not be completed before the sentence ends, and nothing shorter was eligible.",
-                        )
-                    )
-    else:
-        slots = [Slot(c, 0, 0, 0, ()) for c in matched.choices]
+        if not late:
+            break
+        dropped += late  # too long for the sentence: choose again without them
+        too_long |= {c.intervention.id for c in late}
+    warnings += matched.warnings
+    warnings += _fit_warnings(slots, dropped, overrunning, assessment, policy.rar_providers)
+    unmet = list(matched.unmet)
     items = [_item(slot) for slot in slots]
     return Plan(
         person_id=assessment.person_id,

@@ -41,6 +41,9 @@ class Outcome:
     targets: tuple[str, ...] = ()
     weight: float = 1.0
     include: bool = False  # recommend: put in the plan even if no priority need asks for it
+    prepares: bool = (
+        False  # recommend: preparatory work (e.g. motivational): addresses no need itself
+    )
     code: str = ""  # flag
     name: str = ""  # derive
     value: Any = True
@@ -377,7 +380,13 @@ def _outcomes(
                     )
                 )
             found.append(
-                Outcome(kind, targets, float(spec.get("weight", 1)), bool(spec.get("include")))
+                Outcome(
+                    kind,
+                    targets,
+                    float(spec.get("weight", 1)),
+                    include=bool(spec.get("include") or spec.get("prepares")),
+                    prepares=bool(spec.get("prepares")),
+                )
             )
     return found
 

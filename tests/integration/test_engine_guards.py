@@ -954,12 +954,6 @@ def test_raw_513_rules_each_testing_a_different_field_also_hang() -> None:
         run_python(code % 513, timeout=HANG)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG compiler.py check_limits: counts distinct tests per field, but durable_rules' "
-    "512 limit is per node: 513 rules each testing a different person field (one test each) "
-    "hang create_ruleset, and check_limits reports nothing",
-)
 def test_check_limits_reports_513_tests_under_one_node_across_different_fields() -> None:
     rules = [
         rule(f"r{i:03d}", FieldTest(f"field_{i}", "eq", 1)) for i in range(MAX_TESTS_PER_NODE + 1)

@@ -35,7 +35,7 @@ def test_every_rule_that_fired_is_listed_with_the_facts_it_tested(
     assert out_of_hours["facts"] == {"person": {"responsivity_employed_full_time": True}}
     assert out_of_hours["where"].startswith("rules/rulesets/60_responsivity.yaml:")
     low = fired(answer, "risk.low_likelihood.no_high_intensity")
-    assert low["facts"] == {"person": {"ogrs_band": "low"}}
+    assert low["facts"] == {"person": {"ogrs_band": "low", "flag_sexual_offence": "(not given)"}}
     assert low["outcomes"][0]["kind"] == "exclude"
 
 
