@@ -111,8 +111,8 @@ def test_a_wrong_rule_example_fails_with_the_rule_and_facts(
     out = capsys.readouterr().out
     assert "FAIL  example  risk.low_likelihood.no_high_intensity[0]" in out
     assert (
-        'expected risk.low_likelihood.no_high_intensity not to fire, but it fired on {"person": {"ogrs_band": "low"}}'
-        in out
+        "expected risk.low_likelihood.no_high_intensity not to fire, but it fired on" in out
+        and '"ogrs_band": "low"' in out
     )
 
 
