@@ -81,8 +81,14 @@ def _action(rule_id: str, derivations: tuple[Derivation, ...]) -> Callable[[Any]
 
     def run(c: Any) -> None:
         session = _sessions[str(c.s.sid)]
-        matched = {k: {f: v for f, v in fact.items() if f != "sid"} for k, fact in c._m.items()}
+        # durable_rules parses a fresh message for every action, so its facts are ours to keep:
+        # drop the session id in place rather than copying every fact on every firing
+        matched: dict[str, dict[str, Any]] = c._m
+        for fact in matched.values():
+            fact.pop("sid", None)
         session.firings.append(Firing(rule_id, matched))
+        if not derivations:
+            return
         area = next((f.get("area") for k, f in sorted(matched.items()) if k.startswith("n")), None)
         for number, derivation in enumerate(derivations):
             fact = {
