@@ -74,7 +74,7 @@ class Intervention(BaseModel):
     hours_per_week: Annotated[float, Field(gt=0, le=40)]
     delivery: Annotated[list[str], Field(min_length=1)]
     settings: Annotated[list[str], Field(min_length=1)]
-    regions: Literal["all"] | list[str]
+    regions: Literal["all"] | Annotated[list[str], Field(min_length=1)]
     wait_weeks: Annotated[int, Field(ge=0, le=104)]
     accessibility: Accessibility = Field(default_factory=Accessibility)
     prerequisites: list[str] = Field(default_factory=list)

@@ -194,7 +194,10 @@ class ConditionParser:
             self._code(code, self.codes[kind], f"{key} code")
         return AllOf(tuple(Test(f"{key}_{code}", "ex") for code in wanted))
 
-    def _field(self, name: str, fields: dict[str, FieldInfo]) -> str:
+    def _field(self, name: Any, fields: dict[str, FieldInfo]) -> str:
+        if not isinstance(name, str):
+            self.problems.append(f"a field name must be a word, not {name!r}")
+            return str(name)
         if name not in fields:
             hint = suggest(name, fields)
             self.problems.append(
@@ -203,7 +206,7 @@ class ConditionParser:
         return name
 
     def _code(self, code: Any, allowed: tuple[str, ...], what: str) -> None:
-        if str(code) not in allowed and code is not True and code is not False:
+        if not isinstance(code, str) or code not in allowed:
             hint = suggest(code, allowed)
             self.problems.append(
                 f"unknown {what} {code!r}" + (f" (did you mean {hint!r}?)" if hint else "")
@@ -225,6 +228,11 @@ class ConditionParser:
                 )
                 continue
             operands = operand if isinstance(operand, list) else [operand]
+            if not all(isinstance(one, str | int | float | bool) for one in operands):
+                self.problems.append(
+                    f"{name!r} {op}: compare with a value or a list of values, not {operand!r}"
+                )
+                continue
             for one in operands:
                 self._check_value(info, name, op, one)
             if op == "in":

@@ -74,6 +74,25 @@ def line_of(node: Any, *path: str | int) -> int:
     return line
 
 
+def section(doc: Any, key: str, shape: type, file: str, problems: list[Problem]) -> Any:
+    """``doc[key]`` when it is a ``shape`` (dict or list); otherwise an empty one and a Problem.
+
+    >>> found: list[Problem] = []
+    >>> section(parse_yaml("edges: 5", "s.yaml"), "edges", list, "s.yaml", found)
+    []
+    >>> str(found[0])
+    "s.yaml:1: error: 'edges' must be a list, not 5"
+    """
+    value = doc.get(key) if isinstance(doc, dict) else None
+    if value is None:
+        return shape()
+    if not isinstance(value, shape):
+        kind = "a list" if shape is list else "a mapping"
+        problems.append(Problem(file, line_of(doc, key), f"{key!r} must be {kind}, not {value!r}"))
+        return shape()
+    return value
+
+
 def parse_yaml(text: str, name: str) -> Any:
     """Parse one YAML document; raises ``yaml.YAMLError`` with its mark on bad syntax."""
     return yaml.load(text, Loader=_LineLoader)

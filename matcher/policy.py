@@ -15,14 +15,16 @@ from matcher.catalogue import Intervention
 from matcher.conditions import ConditionParser
 from matcher.errors import Problem
 from matcher.facts import need_fields
-from matcher.loading import LineDict, Sources, line_of
+from matcher.loading import LineDict, Sources, line_of, section
 from matcher.rules import Outcome, RuleFiles, RuleSpec, fields_for_stage
+from matcher.shapes import EdgeSpec, validated
 from matcher.vocabulary import Vocabulary, suggest
 
 POLICY_FILE = "rules/policy.yaml"
 SEQUENCING_FILE = "rules/sequencing.yaml"
 EDGE_TYPES = ("finish_to_start", "start_to_start")
 EDGE_SELECTORS = ("needs", "kind", "ids", "formats", "intensity")
+PATHWAY_FIELDS = ("pathway", "risk_level", "need_level")
 
 
 @dataclass(frozen=True)
@@ -86,10 +88,20 @@ def load_policy(
     """Read both policy files; conditional parts are appended to ``rule_files.rules``."""
     doc = _doc(sources, POLICY_FILE, problems)
     stage = max([r.stage for r in rule_files.rules] + [1])
-    selection = doc.get("selection") or {}
-    capacity = _capacity(doc.get("capacity") or {}, POLICY_FILE, line_of(doc, "capacity"), problems)
+    selection = section(doc, "selection", dict, POLICY_FILE, problems)
+    capacity_doc = section(doc, "capacity", dict, POLICY_FILE, problems)
+    capacity = _capacity(capacity_doc, POLICY_FILE, line_of(doc, "capacity"), problems)
     capacity_rules = []
-    for index, raw in enumerate((doc.get("capacity") or {}).get("rules") or []):
+    for index, raw in enumerate(section(capacity_doc, "rules", list, POLICY_FILE, problems)):
+        if not isinstance(raw, dict):
+            problems.append(
+                Problem(
+                    POLICY_FILE,
+                    line_of(doc, "capacity", "rules", index),
+                    "each capacity rule must be a mapping with id, description, when and limits",
+                )
+            )
+            continue
         rule_id = f"capacity.{raw.get('id', index)}"
         where = line_of(doc, "capacity", "rules", index)
         limits = _capacity(raw, POLICY_FILE, where, problems, default=capacity)
@@ -110,7 +122,7 @@ def load_policy(
         )
     sequencing = _doc(sources, SEQUENCING_FILE, problems)
     edges = []
-    for index, raw in enumerate(sequencing.get("edges") or []):
+    for index, raw in enumerate(section(sequencing, "edges", list, SEQUENCING_FILE, problems)):
         edge = _edge(raw, index, sequencing, catalogue, vocabulary, problems)
         if edge is None:
             continue
@@ -131,27 +143,59 @@ def load_policy(
             )
     graph = union_graph(edges, catalogue)
     _check_acyclic(graph, problems)
+    numbers = _numbers(selection, ("multi_need_bonus", "max_items"), problems)
+    pathway_doc = section(doc, "programme_pathway", dict, POLICY_FILE, problems)
+    for key in PATHWAY_FIELDS:
+        if not isinstance(pathway_doc.get(key), str):
+            problems.append(
+                Problem(
+                    POLICY_FILE,
+                    line_of(doc, "programme_pathway"),
+                    f"programme_pathway needs {key!r}: the derived value that fills the plan's programme_pathway.{key}",
+                )
+            )
+    providers = section(
+        section(doc, "rar", dict, POLICY_FILE, problems), "providers", list, POLICY_FILE, problems
+    )
+    for provider in providers:
+        if provider not in vocabulary.lists["providers"]:
+            problems.append(
+                Problem(
+                    POLICY_FILE,
+                    line_of(doc, "rar"),
+                    f"unknown provider {provider!r} in rar.providers",
+                    suggest(provider, vocabulary.lists["providers"]),
+                )
+            )
     return Policy(
-        multi_need_bonus=float(selection.get("multi_need_bonus", 2)),
-        max_items=int(selection.get("max_items", 8)),
+        multi_need_bonus=numbers.get("multi_need_bonus", 2.0),
+        max_items=int(numbers.get("max_items", 8)),
         capacity=capacity,
         capacity_rules=tuple(capacity_rules),
-        rar_providers=tuple((doc.get("rar") or {}).get("providers") or ("internal", "contracted")),
+        rar_providers=tuple(str(p) for p in providers),
         edges=tuple(edges),
         graph=graph,
         priority_field=str(selection.get("priority_need", "priority_need")),
-        pathway_fields={
-            k: str(v)
-            for k, v in (
-                doc.get("programme_pathway")
-                or {
-                    "pathway": "programme_pathway",
-                    "risk_level": "pni_risk_level",
-                    "need_level": "pni_need_level",
-                }
-            ).items()
-        },
+        pathway_fields={k: str(pathway_doc.get(k)) for k in PATHWAY_FIELDS},
     )
+
+
+def _numbers(doc: LineDict, keys: tuple[str, ...], problems: list[Problem]) -> dict[str, float]:
+    found = {}
+    for key in keys:
+        if key in doc:
+            value = doc[key]
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                problems.append(
+                    Problem(
+                        POLICY_FILE,
+                        line_of(doc, key),
+                        f"{key!r} must be a number ≥ 0, not {value!r}",
+                    )
+                )
+            else:
+                found[key] = float(value)
+    return found
 
 
 def _capacity(
@@ -213,33 +257,30 @@ def _edge(
     problems: list[Problem],
 ) -> Edge | None:
     line = line_of(doc, "edges", index)
-    if not isinstance(raw, dict) or not raw.get("id") or "before" not in raw or "after" not in raw:
+    name = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
+    if isinstance(raw, dict) and raw.get("type") not in (None, *EDGE_TYPES):
         problems.append(
             Problem(
                 SEQUENCING_FILE,
-                line,
-                "each edge needs id, before, after, type, rationale and source",
+                line_of(doc, "edges", index, "type"),
+                f"edge {name!r}: unknown type {raw['type']!r}",
+                suggest(raw["type"], EDGE_TYPES),
             )
         )
         return None
-    kind = raw.get("type", "finish_to_start")
-    if kind not in EDGE_TYPES:
-        problems.append(
-            Problem(
-                SEQUENCING_FILE,
-                line,
-                f"edge {raw['id']!r}: unknown type {kind!r}",
-                suggest(kind, EDGE_TYPES),
-            )
-        )
-    for side in ("before", "after"):
-        for key, value in (raw.get(side) or {}).items():
+    spec = validated(
+        EdgeSpec, raw, SEQUENCING_FILE, doc, ("edges", index), f"edge {name!r}", problems
+    )
+    if spec is None:
+        return None
+    for side in (spec.before, spec.after):
+        for key, value in side.items():
             if key not in EDGE_SELECTORS:
                 problems.append(
                     Problem(
                         SEQUENCING_FILE,
                         line,
-                        f"edge {raw['id']!r}: unknown selector {key!r}",
+                        f"edge {spec.id!r}: unknown selector {key!r}",
                         suggest(key, EDGE_SELECTORS),
                     )
                 )
@@ -250,25 +291,24 @@ def _edge(
                             Problem(
                                 SEQUENCING_FILE,
                                 line,
-                                f"edge {raw['id']!r}: unknown need area {area!r}",
-                                suggest(area, vocabulary.need_areas),
+                                f"edge {spec.id!r}: unknown need area {area!r}",
+                                suggest(str(area), vocabulary.need_areas),
                             )
                         )
-    before = [i for i in catalogue.values() if _matches(i, raw.get("before") or {})]
-    after = [i for i in catalogue.values() if _matches(i, raw.get("after") or {})]
-    pairs = tuple(sorted({(b.id, a.id) for b in before for a in after if a.id != b.id}))
+    before = [i for i in catalogue.values() if _matches(i, spec.before)]
+    after = [i for i in catalogue.values() if _matches(i, spec.after)]
     return Edge(
-        id=f"sequencing.{raw['id']}",
-        type=kind,
-        lag_weeks=int(raw.get("lag_weeks", 0)),
-        rationale=" ".join(str(raw.get("rationale", "")).split()),
-        source=str(raw.get("source", "")),
+        id=f"sequencing.{spec.id}",
+        type=spec.type,
+        lag_weeks=spec.lag_weeks,
+        rationale=" ".join(spec.rationale.split()),
+        source=spec.source,
         file=SEQUENCING_FILE,
         line=line,
-        conditional=raw.get("when") is not None,
-        pairs=pairs,
-        before=_describe(raw.get("before") or {}),
-        after=_describe(raw.get("after") or {}),
+        conditional=spec.when is not None,
+        pairs=tuple(sorted({(b.id, a.id) for b in before for a in after if a.id != b.id})),
+        before=_describe(spec.before),
+        after=_describe(spec.after),
     )
 
 

@@ -85,8 +85,32 @@ class Rulebook:
         }
 
 
+CHECKER_FAULT = "the checker could not read this rulebook"
+
+
 def check_sources(sources: Sources) -> Checked:
-    """Every check, all problems collected; raises RulebookError if any is an error."""
+    """Every check, all problems collected; raises RulebookError if any is an error.
+
+    A file shaped in a way no check foresaw is still reported as a problem, never raised as a
+    TypeError: a policy officer's mistake must not crash the service or the validate endpoint.
+    """
+    try:
+        return _check_sources(sources)
+    except RulebookError:
+        raise
+    except (TypeError, AttributeError, KeyError, ValueError, IndexError) as error:
+        raise RulebookError(
+            [
+                Problem(
+                    "rules/",
+                    1,
+                    f"{CHECKER_FAULT} ({type(error).__name__}: {error}); check the shape of the file you changed",
+                )
+            ]
+        ) from error
+
+
+def _check_sources(sources: Sources) -> Checked:
     problems = list(sources.problems)
     vocabulary = load_vocabulary(sources, problems)
     if vocabulary is None:

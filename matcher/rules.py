@@ -13,7 +13,8 @@ from matcher.catalogue import Intervention
 from matcher.conditions import Condition, ConditionParser, FieldInfo
 from matcher.errors import Problem
 from matcher.facts import ComputedField, base_fields, need_fields
-from matcher.loading import LineDict, Sources, line_of
+from matcher.loading import LineDict, Sources, line_of, section
+from matcher.shapes import ExampleSpec, TargetSpec, ThenSpec, validated
 from matcher.vocabulary import Vocabulary, suggest
 
 RULESET_PREFIX = "rules/rulesets/"
@@ -149,11 +150,19 @@ def _computed(
     name: str, data: LineDict, stage: int, vocabulary: Vocabulary, problems: list[Problem]
 ) -> list[ComputedField]:
     found = []
-    for field_name, spec in (data.get("computed") or {}).items():
+    for field_name, spec in section(data, "computed", dict, name, problems).items():
         line = line_of(data, "computed", field_name)
         if isinstance(spec, dict) and isinstance(spec.get("sum"), list):
             found.append(ComputedField(str(field_name), "sum", tuple(spec["sum"]), stage=stage))
-        elif isinstance(spec, dict) and spec.get("band_of") and isinstance(spec.get("bands"), list):
+        elif (
+            isinstance(spec, dict)
+            and isinstance(spec.get("band_of"), str)
+            and isinstance(spec.get("bands"), list)
+            and all(
+                isinstance(r, dict) and "band" in r and isinstance(r.get("from"), int | float)
+                for r in spec["bands"]
+            )
+        ):
             rows = tuple((str(r["band"]), float(r["from"])) for r in spec["bands"])
             if [r[1] for r in rows] != sorted({r[1] for r in rows}):
                 problems.append(
@@ -196,7 +205,8 @@ def _declare_derivations(
     derived: dict[str, dict[str, Any]],
     problems: list[Problem],
 ) -> None:
-    for index, raw in enumerate(data.get("rules") or []):
+    rules = data.get("rules")
+    for index, raw in enumerate(rules if isinstance(rules, list) else []):
         derive = (
             (raw.get("then") or {}).get("derive")
             if isinstance(raw, dict) and isinstance(raw.get("then"), dict)
@@ -216,7 +226,11 @@ def _declare_derivations(
                     f"{derive['name']!r} is derived in stage {entry['stage']} and in stage {stage}; derive each name in one stage",
                 )
             )
-        entry["values"].add(derive.get("value", True))
+        value = derive.get("value", True)
+        if isinstance(
+            value, str | int | float | bool
+        ):  # anything else is reported by the rule's own check
+            entry["values"].add(value)
 
 
 def fields_for_stage(
@@ -309,10 +323,41 @@ def _rule(
     condition = parser.parse(raw.get("when"))
     for message in parser.problems:
         problems.append(Problem(name, where("when"), f"rule {raw['id']!r}: {message}"))
-    outcomes = _outcomes(
-        raw["id"], raw["then"], catalogue, vocabulary, problems, name, where("then")
-    )
-    examples = tuple(raw.get("examples") or ())
+    rule_id = str(raw["id"])
+    root, path = (None, ()) if fixed_line else (rules, (index,))
+    then = raw["then"]
+    if isinstance(then, dict):
+        for key in [k for k in then if k not in OUTCOMES]:
+            problems.append(
+                Problem(
+                    name,
+                    where("then", key),
+                    f"rule {rule_id!r}: unknown outcome {key!r}",
+                    suggest(key, OUTCOMES),
+                )
+            )
+        then = {k: v for k, v in then.items() if k in OUTCOMES}
+    spec = validated(ThenSpec, then, name, root, (*path, "then"), f"rule {rule_id!r}", problems)
+    outcomes = _outcomes(rule_id, spec, catalogue, problems, name, where("then")) if spec else []
+    raw_examples = raw.get("examples") or []
+    if not isinstance(raw_examples, list):
+        problems.append(
+            Problem(name, where("examples"), f"rule {rule_id!r}: 'examples' must be a list")
+        )
+        raw_examples = []
+    examples = [
+        example
+        for number, example in enumerate(raw_examples)
+        if validated(
+            ExampleSpec,
+            example,
+            name,
+            root,
+            (*path, "examples", number),
+            f"rule {rule_id!r} example {number + 1}",
+            problems,
+        )
+    ]
     return RuleSpec(
         str(raw["id"]),
         " ".join(str(raw["description"]).split()),
@@ -322,96 +367,86 @@ def _rule(
         line,
         condition,
         tuple(outcomes),
-        examples,
+        tuple(examples),
     )
 
 
 def _outcomes(
     rule_id: str,
-    then: Any,
+    then: ThenSpec,
     catalogue: dict[str, Intervention],
-    vocabulary: Vocabulary,
     problems: list[Problem],
     name: str,
     line: int,
 ) -> list[Outcome]:
-    if not isinstance(then, dict):
-        problems.append(Problem(name, line, f"rule {rule_id!r}: 'then' must be a mapping"))
-        return []
     found = []
-    for kind, spec in then.items():
-        if kind not in OUTCOMES:
+    if then.flag is not None:
+        found.append(Outcome("flag", code=then.flag.code or rule_id))
+    if then.derive is not None:
+        d = then.derive
+        found.append(
+            Outcome(
+                "derive", name=d.name, value=d.value, per_need=d.per_need, precedence=d.precedence
+            )
+        )
+    for kind, spec in (
+        ("recommend", then.recommend),
+        ("exclude", then.exclude),
+        ("adapt", then.adapt),
+    ):
+        if spec is None:
+            continue
+        targets = resolve_targets(
+            spec,
+            catalogue,
+            lambda m: problems.append(Problem(name, line, f"rule {rule_id!r}: {m[0]}", m[1])),
+        )
+        if not targets:
             problems.append(
                 Problem(
                     name,
                     line,
-                    f"rule {rule_id!r}: unknown outcome {kind!r}",
-                    suggest(kind, OUTCOMES),
+                    f"rule {rule_id!r}: {kind} selects no intervention in the catalogue",
+                    severity="warning",
                 )
             )
-            continue
-        spec = spec if isinstance(spec, dict) else {}
-        if kind == "flag":
-            found.append(Outcome("flag", code=str(spec.get("code") or rule_id)))
-        elif kind == "derive":
-            found.append(
-                Outcome(
-                    "derive",
-                    name=str(spec.get("name")),
-                    value=spec.get("value", True),
-                    per_need=bool(spec.get("per_need")),
-                    precedence=int(spec.get("precedence", 100)),
-                )
+        found.append(
+            Outcome(
+                kind,
+                targets,
+                spec.weight,
+                include=spec.include or spec.prepares,
+                prepares=spec.prepares,
             )
-        else:
-            targets = resolve_targets(
-                spec,
-                catalogue,
-                vocabulary,
-                lambda m: problems.append(Problem(name, line, f"rule {rule_id!r}: {m[0]}", m[1])),
+        )
+    if not found:
+        problems.append(
+            Problem(
+                name,
+                line,
+                f"rule {rule_id!r}: 'then' needs an outcome: one of {', '.join(OUTCOMES)}",
             )
-            if not targets:
-                problems.append(
-                    Problem(
-                        name,
-                        line,
-                        f"rule {rule_id!r}: {kind} selects no intervention in the catalogue",
-                        severity="warning",
-                    )
-                )
-            found.append(
-                Outcome(
-                    kind,
-                    targets,
-                    float(spec.get("weight", 1)),
-                    include=bool(spec.get("include") or spec.get("prepares")),
-                    prepares=bool(spec.get("prepares")),
-                )
-            )
+        )
     return found
 
 
 def resolve_targets(
-    spec: dict[str, Any], catalogue: dict[str, Intervention], vocabulary: Vocabulary, report: Any
+    spec: TargetSpec, catalogue: dict[str, Intervention], report: Any
 ) -> tuple[str, ...]:
     """The intervention ids a recommend/exclude/adapt outcome names, fixed when the rules load.
 
     ``interventions: [ids]`` names them; ``select: {kind: ..., formats: group}`` picks every catalogue
     entry whose attributes match (a list means any of; ``delivery_lacks`` means has none of).
     """
-    ids = list(spec.get("interventions") or [])
-    for iid in ids:
+    for iid in spec.interventions:
         if iid not in catalogue:
             report((f"unknown intervention {iid!r}", suggest(iid, catalogue)))
-    chosen = {i for i in ids if i in catalogue}
-    select = spec.get("select")
-    if isinstance(select, dict):
-        for key in select:
+    chosen = {i for i in spec.interventions if i in catalogue}
+    if spec.select is not None:
+        for key in spec.select:
             if key not in SELECTOR_KEYS:
                 report((f"unknown selector {key!r}", suggest(key, SELECTOR_KEYS)))
-        chosen |= {i.id for i in catalogue.values() if _selected(i, select)}
-    elif select is not None:
-        report(("'select' must be a mapping of intervention attributes", ""))
+        chosen |= {i.id for i in catalogue.values() if _selected(i, spec.select)}
     return tuple(sorted(chosen))
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from matcher.errors import Problem
-from matcher.loading import LineDict, Sources, line_of
+from matcher.loading import LineDict, Sources, line_of, section
 
 VOCABULARY_FILE = "rules/vocabulary.yaml"
 REGIONS_FILE = "catalogue/regions.yaml"
@@ -113,13 +113,28 @@ def load_vocabulary(sources: Sources, problems: list[Problem]) -> Vocabulary | N
             )
             value = {}
         labelled[key] = {str(k): str(v) for k, v in value.items()}
-    lists = {key: tuple(str(v) for v in data.get(key) or ()) for key in _LISTS}
-    scales = {str(k): tuple(str(v) for v in vals) for k, vals in (data.get("scales") or {}).items()}
+    lists = {
+        key: tuple(str(v) for v in section(data, key, list, VOCABULARY_FILE, problems))
+        for key in _LISTS
+    }
+    scales = {}
+    for name, values in section(data, "scales", dict, VOCABULARY_FILE, problems).items():
+        if isinstance(values, list):
+            scales[str(name)] = tuple(str(v) for v in values)
+        else:
+            problems.append(
+                Problem(
+                    VOCABULARY_FILE,
+                    line_of(data, "scales", name),
+                    f"scale {name!r} must be a list, lowest first",
+                )
+            )
     bands = _load_bands(data, problems)
     regions_doc = sources.files.get(REGIONS_FILE)
     regions: dict[str, str] = {}
     if regions_doc is not None and isinstance(regions_doc.data, dict):
-        regions = {str(k): str(v) for k, v in (regions_doc.data.get("regions") or {}).items()}
+        found = section(regions_doc.data, "regions", dict, REGIONS_FILE, problems)
+        regions = {str(k): str(v) for k, v in found.items()}
     if not regions:
         problems.append(Problem(REGIONS_FILE, 1, "no regions defined under 'regions:'"))
     return Vocabulary(labelled, lists, scales, bands, regions)
@@ -127,10 +142,14 @@ def load_vocabulary(sources: Sources, problems: list[Problem]) -> Vocabulary | N
 
 def _load_bands(data: LineDict, problems: list[Problem]) -> dict[str, BandSpec]:
     bands: dict[str, BandSpec] = {}
-    for name, spec in (data.get("bands") or {}).items():
+    for name, spec in section(data, "bands", dict, VOCABULARY_FILE, problems).items():
         line = line_of(data, "bands", name)
         rows = spec.get("bands") if isinstance(spec, dict) else None
-        if not isinstance(rows, list) or not rows or not spec.get("of"):
+        good = isinstance(rows, list) and all(
+            isinstance(r, dict) and "band" in r and isinstance(r.get("from"), int | float)
+            for r in rows
+        )
+        if not good or not rows or not spec.get("of"):
             problems.append(
                 Problem(VOCABULARY_FILE, line, f"band {name!r} needs 'of' and a 'bands' list")
             )
