@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
 from api import service
 from api.deps import RulebookDep, SettingsDep
-from api.errors import responses
+from api.errors import ApiError, responses
 from api.examples import ASSESSMENT_EXAMPLES, BATCH_EXAMPLES
 from api.schemas import BatchRequest, BatchResponse, MatchResponse
 from matcher.domain import Assessment, Plan
+from matcher.explain import explain as make_explanation
 from matcher.planner import plan as make_plan
 
 router = APIRouter(tags=["plans"], responses=responses(413, 415, 422, 500, 503))
@@ -52,3 +53,25 @@ def create_batch(
     """Each assessment is validated and planned on its own: a bad one gets an error entry
     (the same envelope as a single call) and never fails the batch."""
     return service.plan_batch(body.assessments, rulebook, settings.max_batch, today, explain)
+
+
+@router.post(
+    "/v1/explanations",
+    summary="Every rule that fired, and why one intervention was or was not chosen",
+    responses=responses(404),
+)
+def create_explanation(
+    assessment: AssessmentBody,
+    rulebook: RulebookDep,
+    intervention: Annotated[
+        str | None,
+        Query(max_length=64, description="explain this intervention, e.g. building_choices_high"),
+    ] = None,
+    today: Today = None,
+) -> dict[str, Any]:
+    """The rules that fired with the facts they matched; for ``intervention``: selected, excluded
+    (and by which rules and eligibility criteria), outscored, not needed, or too long to finish."""
+    try:
+        return make_explanation(assessment, rulebook, intervention_id=intervention, today=today)
+    except KeyError as error:
+        raise ApiError(404, str(error.args[0])) from error

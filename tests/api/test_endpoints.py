@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -506,3 +507,27 @@ def test_settings_come_from_the_environment(tmp_path: Path) -> None:
     defaults = Settings.from_env({})
     assert defaults.max_body_bytes == 1024 * 1024 and defaults.max_batch == 500
     assert defaults.admin_token is None and defaults.bench_endpoints is False
+
+
+def test_explanation_says_why_an_intervention_was_not_chosen(
+    client: TestClient, example: dict[str, Any]
+) -> None:
+    response = client.post(
+        "/v1/explanations",
+        json=example,
+        params={"intervention": "crs_womens_services", "today": TODAY},
+    )
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["fired"] and all(f["rule_id"] for f in answer["fired"])
+    assert "catalogue.crs_womens_services.gender" in json.dumps(answer["intervention"])
+
+
+def test_explanation_of_an_unknown_intervention_is_a_404_with_a_suggestion(
+    client: TestClient, example: dict[str, Any]
+) -> None:
+    response = client.post(
+        "/v1/explanations", json=example, params={"intervention": "crs_accomodation"}
+    )
+    assert response.status_code == 404
+    assert "crs_accommodation" in response.json()["message"]
