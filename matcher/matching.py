@@ -140,9 +140,7 @@ def match(
                 )
             )
             continue
-        best = _best_for(
-            area, findings, catalogue, policy, priority - covered, chosen | unavailable
-        )
+        best = _best_for(area, findings, catalogue, policy, priority - covered, chosen, unavailable)
         if best is None:
             result.unmet.append(
                 _unmet(area, assessment, findings, catalogue, vocabulary, unavailable)
@@ -162,11 +160,15 @@ def match(
             if prerequisite in chosen:
                 continue
             first = catalogue[prerequisite]
-            if findings.excluded.get(prerequisite):
+            if findings.excluded.get(prerequisite) or prerequisite in unavailable:
+                why = (
+                    "; ".join(e.reason for e in exclusions_of(findings, prerequisite))
+                    or "it cannot be completed before the sentence ends."
+                )
                 result.warnings.append(
                     Warning(
                         code="prerequisite_not_possible",
-                        message=f"{choice.intervention.name} needs {first.name} first, which cannot be offered: {'; '.join(e.reason for e in exclusions_of(findings, prerequisite))}",
+                        message=f"{choice.intervention.name} needs {first.name} first, which cannot be offered: {why}",
                         rule_id=PREREQUISITE_RULE,
                     )
                 )
@@ -192,19 +194,25 @@ def _best_for(
     catalogue: dict[str, Intervention],
     policy: Policy,
     uncovered: set[str],
-    chosen: set[str] | frozenset[str],
+    chosen: set[str],
+    unavailable: frozenset[str],
 ) -> Intervention | None:
     """The eligible intervention for ``area`` with the highest rule weight, favouring one that also
-    covers other uncovered priority needs; ties go to the id, so the choice is deterministic."""
+    covers other uncovered priority needs; ties go to the id, so the choice is deterministic.
+    One whose prerequisite is ruled out or unavailable cannot be offered either."""
     best: tuple[float, str] | None = None
     for intervention in catalogue.values():
+        blocked = any(
+            findings.excluded.get(p) or p in unavailable for p in intervention.prerequisites
+        )
         if (
             area not in intervention.needs
             or intervention.id in chosen
+            or intervention.id in unavailable
             or findings.excluded.get(intervention.id)
-            or any(findings.excluded.get(p) for p in intervention.prerequisites)
+            or blocked
         ):
-            continue  # ruled out, or its prerequisite is, so it cannot be offered either
+            continue
         weight = sum(h.weight for h in findings.recommended.get(intervention.id, []))
         extra = len(uncovered & set(intervention.needs)) - 1
         score = weight + policy.multi_need_bonus * max(extra, 0)

@@ -122,7 +122,7 @@ def plan(
     too_long: set[str] = set()
     dropped: list[Choice] = []
     overrunning: list[Choice] = []
-    while True:  # each round rules out at least one more intervention, so this ends
+    while True:  # each round rules out at least one more intervention, or stops: this ends
         matched = match(
             assessment,
             evaluation.findings,
@@ -143,10 +143,11 @@ def plan(
             capacity,
             int(evaluation.person["weeks_left"]),
         )
-        if not late:
+        new = [c for c in late if c.intervention.id not in too_long]
+        if not new:
             break
-        dropped += late  # too long for the sentence: choose again without them
-        too_long |= {c.intervention.id for c in late}
+        dropped += new  # too long for the sentence: choose again without them
+        too_long |= {c.intervention.id for c in new}
     warnings += matched.warnings
     warnings += _fit_warnings(slots, dropped, overrunning, assessment, policy.rar_providers)
     unmet = list(matched.unmet)

@@ -123,3 +123,18 @@ def test_policy_graph_picture_shows_every_need_area_the_policy_orders(rulebook: 
     png = io.BytesIO()
     draw_policy_graph(rulebook, png, "png")
     assert png.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_an_intervention_whose_prerequisite_is_too_long_for_the_sentence_is_not_chosen(
+    rulebook: Rulebook,
+) -> None:
+    """Regression: New Me Strengths too long → Living as New Me chosen → its prerequisite added
+    back → too long again, forever (found by the 100,000-case benchmark)."""
+    case = Assessment.model_validate_json(
+        (ROOT / "tests" / "files" / "prerequisite_too_long_case.json").read_text()
+    )
+    result = plan(case, rulebook, today=TODAY)
+    chosen = {i.intervention_id for i in result.items}
+    assert not {"new_me_strengths", "living_as_new_me"} & chosen
+    assert "dropped_no_time" in {w.code for w in result.warnings}
+    assert all(i.end_week <= (result.weeks_available or 0) or i.mandatory for i in result.items)
