@@ -62,6 +62,41 @@ def compile_stages(rules: list[RuleSpec]) -> list[CompiledStage]:
     return stages
 
 
+def chained_names(rules: list[RuleSpec]) -> dict[int, set[str] | None]:
+    """Per stage, the derived names some rule joins on (None: a join on any derived fact).
+
+    Only these need asserting as facts; every other derived value is read from the rules that
+    fired, which saves the engine an assertion and an action per derivation.
+    """
+    joined: dict[int, set[str] | None] = defaultdict(set)
+    for rule in rules:
+        for join in rule.condition.joins:
+            if join.fact_type != DERIVED:
+                continue
+            names = [t.value for t in _tests(join.expr) if t.field == "name" and t.op == "eq"]
+            current = joined[rule.stage]
+            if not names or current is None:
+                joined[rule.stage] = None
+            else:
+                current.update(str(n) for n in names)
+    return dict(joined)
+
+
+def stages_joining_needs(rules: list[RuleSpec]) -> set[int]:
+    """The stages with a rule that joins a need fact; need facts are asserted only there."""
+    return {r.stage for r in rules if any(j.fact_type == NEED for j in r.condition.joins)}
+
+
+def _tests(expr: Any) -> list[Test]:
+    found: list[Test] = []
+    if isinstance(expr, Test):
+        found.append(expr)
+    elif expr is not None:
+        for part in expr.parts:
+            found += _tests(part)
+    return found
+
+
 def check_limits(rules: list[RuleSpec], person_field_count: int) -> list[Problem]:
     """Every durable_rules limit, reported by name before the engine sees the rules."""
     problems: list[Problem] = []

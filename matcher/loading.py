@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,8 +113,9 @@ class Sources:
     files: dict[str, SourceFile] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
-    @property
+    @functools.cached_property
     def version(self) -> str:
+        """A content hash of every file (computed once: sources are not changed after reading)."""
         digest = hashlib.sha256()
         for path in sorted(self.files):
             digest.update(path.encode() + b"\0" + self.files[path].text.encode() + b"\0")

@@ -94,7 +94,9 @@ def evaluate(assessment: Assessment, rulebook: Rulebook, today: date) -> Evaluat
         apply_computed(
             person, tuple(c for c in checked.computed if c.stage == stage), checked.vocabulary
         )
-        firings = rulebook.engine.evaluate(stage, [person, *needs])
+        firings = rulebook.engine.evaluate(
+            stage, [person, *needs] if stage in checked.need_stages else [person]
+        )
         person = {**person, **findings.add(firings, checked.rules)}
     name = rulebook.policy.priority_field
     priority = {a for a in checked.vocabulary.need_areas if person.get(f"{name}_{a}") is True}

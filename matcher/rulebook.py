@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from matcher.catalogue import Intervention, load_catalogue
-from matcher.compiler import CompiledStage, check_limits, compile_stages
+from matcher.compiler import (
+    CompiledStage,
+    chained_names,
+    check_limits,
+    compile_stages,
+    stages_joining_needs,
+)
 from matcher.engine import Derivation, Engine, probe_compile
 from matcher.errors import Problem, RulebookError
 from matcher.facts import ComputedField
@@ -37,6 +43,7 @@ class Checked:
     policy: Policy
     stages: list[CompiledStage]
     problems: list[Problem]  # warnings only, once it loaded
+    need_stages: frozenset[int] = frozenset()  # stages whose rules join need facts
 
     @property
     def version(self) -> str:
@@ -127,8 +134,17 @@ def _check_sources(sources: Sources) -> Checked:
         raise RulebookError(problems)
     stages = compile_stages(list(rules.values()))
     computed = tuple(sorted(rule_files.computed, key=lambda c: c.stage))  # stable: declared order
+    need_stages = frozenset(stages_joining_needs(list(rules.values())))
     return Checked(
-        sources, vocabulary, catalogue, rules, computed, policy, stages, sorted(problems)
+        sources,
+        vocabulary,
+        catalogue,
+        rules,
+        computed,
+        policy,
+        stages,
+        sorted(problems),
+        need_stages,
     )
 
 
@@ -142,11 +158,17 @@ def build(checked: Checked, probe: bool = True) -> Rulebook:
         failure = probe_compile(checked.stages)
         if failure is not None:
             raise RulebookError([Problem("rules/rulesets/", 1, failure)])
+    chained = chained_names(list(checked.rules.values()))
+
+    def asserted(stage: int, name: str) -> bool:
+        names = chained.get(stage, set())
+        return names is None or name in names
+
     derivations = {
         rule.id: tuple(
             Derivation(o.name, o.value, o.per_need, o.precedence)
             for o in rule.outcomes
-            if o.kind == "derive"
+            if o.kind == "derive" and asserted(rule.stage, o.name)
         )
         for rule in checked.rules.values()
     }
