@@ -54,6 +54,16 @@ def table(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             _mark(ratio <= TARGETS["plan_ratio"]),
         )
     )
+    if "unsequenced" in ip:
+        rows.append(
+            (
+                "sequencing: what it adds to one plan (plan minus the same plan unsequenced)",
+                f"median {ip['sequencing_added_median_us']:.0f} µs per plan "
+                f"(unsequenced median {ip['unsequenced']['median']:.0f} µs)",
+                "—",
+                "",
+            )
+        )
     for workers, result in r.get("http", {}).items():
         if "error" in result:
             rows.append((f"HTTP, {workers} worker(s)", result["error"], "", "n/a"))

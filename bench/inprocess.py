@@ -106,18 +106,25 @@ def run(rulebook: Rulebook, bodies: list[str], warmup: int = 200) -> dict[str, A
         floor.run(stages)
     for body in bodies[:warmup]:
         plan(Assessment.model_validate_json(body), rulebook, today=TODAY)
-    floor_times, plan_times = [], []
+    floor_times, plan_times, unsequenced_times, sequencing = [], [], [], []
     for stages, body in zip(captured, bodies, strict=True):  # interleaved: same machine state
         start = time.perf_counter()
         floor.run(stages)
         middle = time.perf_counter()
         plan(Assessment.model_validate_json(body), rulebook, today=TODAY)
-        plan_times.append(time.perf_counter() - middle)
+        end = time.perf_counter()
+        plan(Assessment.model_validate_json(body), rulebook, today=TODAY, sequence_plan=False)
+        unsequenced = time.perf_counter() - end
+        plan_times.append(end - middle)
         floor_times.append(middle - start)
+        unsequenced_times.append(unsequenced)
+        sequencing.append((end - middle) - unsequenced)
     facts = [sum(len(f) for _, f in stages) for stages in captured]
     return {
         "floor": summary_us(floor_times),
         "plan": summary_us(plan_times),
+        "unsequenced": summary_us(unsequenced_times),
+        "sequencing_added_median_us": sorted(sequencing)[len(sequencing) // 2] * 1e6,
         "facts_per_case": sum(facts) / len(facts),
     }
 
