@@ -40,7 +40,7 @@ class ErrorItem(BaseModel):
 
     path: str = Field(examples=["needs[0].area"])
     message: str = Field(
-        examples=["unknown need area 'acommodation'; did you mean 'accommodation'?"]
+        examples=["unknown need area 'finanse'; did you mean 'finance'?"]
     )
     file: str | None = Field(default=None, exclude_if=_absent)
     line: int | None = Field(default=None, exclude_if=_absent)

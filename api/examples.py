@@ -3,7 +3,9 @@ rulebook that is loaded, so they are always real."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from fastapi.openapi.models import Example
@@ -11,51 +13,23 @@ from fastapi.openapi.models import Example
 from matcher.domain import Assessment
 from matcher.rulebook import Rulebook
 
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"  # data, not code
 EXAMPLE_TODAY = date(2026, 11, 1)
-ASSESSMENT: dict[str, Any] = {
-    "person_id": "X123456",
-    "age": 34,
-    "gender": "male",
-    "region": "north_east",
-    "sentence": {
-        "type": "community_order",
-        "start_date": "2026-11-01",
-        "end_date": "2027-11-01",
-        "requirements": ["rar"],
-        "rar_days": 20,
-        "mandated": ["building_better_relationships"],
-    },
-    "risk": {"ogrs": 62, "rosh": "medium", "mappa_level": 0, "flags": ["domestic_abuse"]},
-    "needs": [
-        {"area": "accommodation", "severity": 2, "linked_to_offending": True},
-        {"area": "thinking_behaviour", "severity": 1},
-    ],
-    "strengths": ["supportive_family"],
-    "responsivity": ["employed_full_time"],
-}
-WOMAN: dict[str, Any] = {
-    **ASSESSMENT,
-    "person_id": "X654321",
-    "gender": "female",
-    "region": "london",
-    "sentence": {**ASSESSMENT["sentence"], "mandated": []},
-    "risk": {"ogrs": 35, "rosh": "low", "flags": []},
-    "needs": [
-        {"area": "emotional_wellbeing", "severity": 2},
-        {"area": "finance", "severity": 1, "linked_to_offending": True},
-    ],
-    "responsivity": ["caring_responsibilities"],
-}
-BAD: dict[str, Any] = {
-    **ASSESSMENT,
-    "person_id": "X000001",
-    "needs": [{"area": "acommodation", "severity": 3}],
-}
+
+
+def _json(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+    return loaded
+
+
+ASSESSMENT = _json("assessment.json")
+WOMAN = _json("woman_mental_health_debt_housing.json")
+BAD = _json("bad_assessment.json")
 ASSESSMENT_EXAMPLES = {
     "worked": Example(
-        summary="Man, community order, accommodation need, DA flag", value=ASSESSMENT
+        summary="Man, community order, accommodation need, domestic abuse flag", value=ASSESSMENT
     ),
-    "woman": Example(summary="Woman with caring responsibilities", value=WOMAN),
+    "woman": Example(summary="Woman with mental health, debt and housing needs", value=WOMAN),
 }
 BATCH_EXAMPLES = {
     "caseload": Example(
@@ -64,15 +38,7 @@ BATCH_EXAMPLES = {
     ),
 }
 BROKEN_RULE_FILES: dict[str, str | None] = {
-    "rules/rulesets/99_new.yaml": (
-        "stage: 3\n"
-        "rules:\n"
-        "  - id: risk.new_rule\n"
-        "    description: Low likelihood of reoffending, light-touch work preferred.\n"
-        "    source: example\n"
-        "    when: {ogrs_bnd: low}\n"
-        "    then: {recommend: {select: {intensity: low}, weight: 1}}\n"
-    )
+    "rules/rulesets/99_new.yaml": (EXAMPLES / "broken_rule.yaml").read_text(encoding="utf-8")
 }
 VALIDATE_EXAMPLES = {
     "broken": Example(
@@ -98,7 +64,11 @@ def response_examples(rulebook: Rulebook) -> dict[tuple[str, str], Any]:
     found = plan(assessment, rulebook, today=EXAMPLE_TODAY)
     graph = service.graph(rulebook)
     listing = service.interventions(
-        rulebook, need_area="accommodation", region="north_east", kind=None, gender=None
+        rulebook,
+        need_area=assessment.needs[0].area if assessment.needs else None,
+        region=assessment.region,
+        kind=None,
+        gender=None,
     )
     batch = service.plan_batch([ASSESSMENT, BAD], rulebook, 10, EXAMPLE_TODAY, False)
     validate = service.validate(rulebook, BROKEN_RULE_FILES)
