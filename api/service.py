@@ -303,8 +303,10 @@ class Reloader:
 
     def authorise(self, authorization: str | None) -> None:
         token = self._settings.admin_token
-        if token is None:
-            return
+        if token is None:  # closed unless an operator has set a token; SIGHUP still reloads
+            raise ApiError(
+                403, "reloading over HTTP is switched off: set MATCHER_ADMIN_TOKEN, or send SIGHUP"
+            )
         expected = f"Bearer {token.get_secret_value()}"
         if not secrets.compare_digest((authorization or "").encode(), expected.encode()):
             raise ApiError(

@@ -37,7 +37,10 @@ def reload(
     live: LiveDep,
     reloader: ReloaderDep,
     authorization: Annotated[
-        str | None, Header(description="Bearer <MATCHER_ADMIN_TOKEN>, when one is set")
+        str | None,
+        Header(
+            description="Bearer <MATCHER_ADMIN_TOKEN>; without a token set, reloading over HTTP is off"
+        ),
     ] = None,
 ) -> ReloadResponse:
     reloader.authorise(authorization)

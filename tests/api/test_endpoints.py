@@ -440,6 +440,12 @@ def test_reload_needs_the_admin_token(client: TestClient) -> None:
     assert wrong.status_code == 403 and wrong.json()["code"] == "forbidden"
 
 
+def test_reload_over_http_is_off_without_an_admin_token(example: dict[str, Any]) -> None:
+    with TestClient(create_app(Settings())) as open_client:
+        response = open_client.post("/v1/admin/reload")
+    assert response.status_code == 403 and "MATCHER_ADMIN_TOKEN" in response.json()["message"]
+
+
 def test_reload_picks_up_a_good_change_and_refuses_a_broken_one(
     own_client: TestClient, rules_copy: tuple[Path, Path], example: dict[str, Any]
 ) -> None:
