@@ -39,9 +39,7 @@ class ErrorItem(BaseModel):
     """One thing wrong: where (a JSON path, a query parameter, or a file and line) and what."""
 
     path: str = Field(examples=["needs[0].area"])
-    message: str = Field(
-        examples=["unknown need area 'finanse'; did you mean 'finance'?"]
-    )
+    message: str = Field(examples=["unknown need area 'finanse'; did you mean 'finance'?"])
     file: str | None = Field(default=None, exclude_if=_absent)
     line: int | None = Field(default=None, exclude_if=_absent)
     severity: str | None = Field(default=None, exclude_if=_absent)
