@@ -16,7 +16,7 @@ from matcher.conditions import Condition
 from matcher.domain import Assessment, Plan
 from matcher.engine import Firing
 from matcher.findings import Findings
-from matcher.planner import evaluate, plan
+from matcher.planner import evaluate, plan_from
 from matcher.rulebook import Rulebook
 from matcher.rules import RuleSpec
 from matcher.vocabulary import suggest
@@ -110,7 +110,7 @@ def explain(
             + (f" (did you mean {hint!r}?)" if hint else "")
         )
     evaluation = evaluate(assessment, rulebook, today)
-    result = plan(assessment, rulebook, today=today)
+    result = plan_from(evaluation, assessment, rulebook, today)
     answer: dict[str, Any] = {
         "person_id": assessment.person_id,
         "rules_version": rulebook.version,

@@ -10,7 +10,7 @@ from matcher.domain import Assessment, Plan, PlanItem, ProgrammePathway, Reason,
 from matcher.errors import AssessmentError, FieldError
 from matcher.facts import apply_computed, has_risk_scores, need_facts, person_fact
 from matcher.findings import Findings
-from matcher.matching import Choice, Match, match
+from matcher.matching import Choice, match
 from matcher.rulebook import Rulebook
 from matcher.sequencing import Slot, effective_capacity, sequence
 from matcher.vocabulary import suggest
@@ -115,7 +115,20 @@ def plan(
     Deterministic: the same assessment, rulebook and ``today`` give the same plan.
     """
     today = today or date.today()
-    evaluation = evaluate(assessment, rulebook, today)
+    return plan_from(
+        evaluate(assessment, rulebook, today), assessment, rulebook, today, explain, sequence_plan
+    )
+
+
+def plan_from(
+    evaluation: Evaluation,
+    assessment: Assessment,
+    rulebook: Rulebook,
+    today: date,
+    explain: bool = False,
+    sequence_plan: bool = True,
+) -> Plan:
+    """The plan, from what the rules already said about ``assessment`` (see ``evaluate``)."""
     policy, vocabulary = rulebook.policy, rulebook.vocabulary
     warnings = [
         Warning(code=code, message=rule.description, rule_id=rule.id)
@@ -261,16 +274,3 @@ def _pathway(
 
 def _trace(evaluation: Evaluation) -> list[dict[str, Any]]:
     return [{"rule_id": f.rule_id, "facts": f.facts} for f in evaluation.findings.firings]
-
-
-def match_only(assessment: Assessment, rulebook: Rulebook, today: date | None = None) -> Match:
-    today = today or date.today()
-    evaluation = evaluate(assessment, rulebook, today)
-    return match(
-        assessment,
-        evaluation.findings,
-        evaluation.priority,
-        rulebook.catalogue,
-        rulebook.policy,
-        rulebook.vocabulary,
-    )

@@ -12,11 +12,9 @@ from typing import Any
 import networkx as nx
 
 from matcher.catalogue import Intervention
-from matcher.conditions import ConditionParser
 from matcher.errors import Problem
-from matcher.facts import need_fields
 from matcher.loading import LineDict, Sources, line_of, section
-from matcher.rules import Outcome, RuleFiles, RuleSpec, fields_for_stage
+from matcher.rules import Outcome, RuleFiles, RuleSpec, condition_parser
 from matcher.shapes import EdgeSpec, validated
 from matcher.vocabulary import Vocabulary, suggest
 
@@ -234,12 +232,7 @@ def _add_rule(
     line: int,
     outcome: Outcome,
 ) -> None:
-    person, derived = fields_for_stage(stage, vocabulary, rule_files)
-    codes = {
-        kind: tuple(vocabulary.codes(kind))
-        for kind in ("responsivity", "strengths", "flags", "requirements", "need_areas")
-    }
-    parser = ConditionParser(person, need_fields(vocabulary), derived, codes)
+    parser = condition_parser(stage, vocabulary, rule_files)
     condition = parser.parse(when)
     for message in parser.problems:
         problems.append(Problem(file, line, f"{rule_id}: {message}"))

@@ -271,6 +271,16 @@ def fields_for_stage(
     return person, derived
 
 
+def condition_parser(stage: int, vocabulary: Vocabulary, rule_files: RuleFiles) -> ConditionParser:
+    """A parser for the conditions of a rule in ``stage``: the fields and codes it may test."""
+    person, derived = fields_for_stage(stage, vocabulary, rule_files)
+    codes = {
+        kind: tuple(vocabulary.codes(kind))
+        for kind in ("responsivity", "strengths", "flags", "requirements", "need_areas")
+    }
+    return ConditionParser(person, need_fields(vocabulary), derived, codes)
+
+
 def _rule(
     name: str,
     rules: list[Any],
@@ -314,12 +324,7 @@ def _rule(
         )
     if missing:
         return None
-    person, derived = fields_for_stage(stage, vocabulary, rule_files)
-    codes = {
-        kind: tuple(vocabulary.codes(kind))
-        for kind in ("responsivity", "strengths", "flags", "requirements", "need_areas")
-    }
-    parser = ConditionParser(person, need_fields(vocabulary), derived, codes)
+    parser = condition_parser(stage, vocabulary, rule_files)
     condition = parser.parse(raw.get("when"))
     for message in parser.problems:
         problems.append(Problem(name, where("when"), f"rule {raw['id']!r}: {message}"))

@@ -202,9 +202,11 @@ def test_every_compiled_stage_ends_with_a_catch_all_every_fact_matches(rulebook:
         assert list(stage.definition)[-1] == CATCH_ALL
 
 
-def test_every_fact_the_planner_asserts_carries_the_field_the_catch_all_tests(
-    rulebook: Rulebook, assess: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture()
+def asserted_batches(
+    rulebook: Rulebook, monkeypatch: pytest.MonkeyPatch
+) -> list[list[dict[str, Any]]]:
+    """Every batch of facts the planner hands durable_rules while the test runs."""
     batches: list[list[dict[str, Any]]] = []
     host = rulebook.engine._host
     original = host.assert_facts
@@ -214,6 +216,13 @@ def test_every_fact_the_planner_asserts_carries_the_field_the_catch_all_tests(
         return original(name, facts, *args)
 
     monkeypatch.setattr(host, "assert_facts", spy)
+    return batches
+
+
+def test_every_fact_the_planner_asserts_carries_the_field_the_catch_all_tests(
+    rulebook: Rulebook, assess: Any, asserted_batches: list[list[dict[str, Any]]]
+) -> None:
+    batches = asserted_batches
     plan(assess(needs=[{"area": "drugs", "severity": 2}]), rulebook, today=TODAY)
     assert len(batches) == len(rulebook.checked.stages)
     assert all("t" in fact for batch in batches for fact in batch)
@@ -325,17 +334,9 @@ def test_raw_identical_fact_twice_in_one_session_raises_message_observed() -> No
 
 
 def test_every_fact_the_planner_asserts_has_a_unique_id(
-    rulebook: Rulebook, maximal: Assessment, monkeypatch: pytest.MonkeyPatch
+    rulebook: Rulebook, maximal: Assessment, asserted_batches: list[list[dict[str, Any]]]
 ) -> None:
-    batches: list[list[dict[str, Any]]] = []
-    host = rulebook.engine._host
-    original = host.assert_facts
-
-    def spy(name: str, facts: list[dict[str, Any]], *args: Any) -> Any:
-        batches.append(copy.deepcopy(facts))
-        return original(name, facts, *args)
-
-    monkeypatch.setattr(host, "assert_facts", spy)
+    batches = asserted_batches
     # two needs identical but for their area, and derived facts asserted by actions
     evaluation = evaluate(maximal, rulebook, TODAY)
     assert batches and evaluation.findings.firings
