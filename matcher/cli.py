@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -102,11 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     _folders(plan)
     plan.set_defaults(run=cmd_plan)
 
-    for name, module in _EXTRA.items():
-        if __import__("importlib.util").util.find_spec(module) is None:
-            continue
-        __import__(module, fromlist=["register"]).register(sub, _folders)
-        del name
+    for module in _EXTRA.values():
+        importlib.import_module(module).register(sub, _folders)
     return parser
 
 
