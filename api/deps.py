@@ -10,9 +10,9 @@ from fastapi import Depends, Request
 from api.errors import ApiError
 from api.service import Pictures, Reloader
 from api.settings import Settings
-from matcher.domain import Plan
-from matcher.live import LiveRulebook
-from matcher.rulebook import Rulebook
+from matcher.model.contract import Plan
+from matcher.rulebook.book import Rulebook
+from matcher.rulebook.live import LiveRulebook
 
 
 def get_settings(request: Request) -> Settings:

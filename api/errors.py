@@ -13,7 +13,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from matcher.errors import AssessmentError, EngineBusyError, MatcherError, Problem, RulebookError
+from matcher.model.errors import (
+    AssessmentError,
+    EngineBusyError,
+    MatcherError,
+    Problem,
+    RulebookError,
+)
 
 logger = logging.getLogger("matcher.api")
 

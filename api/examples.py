@@ -10,8 +10,8 @@ from typing import Any
 
 from fastapi.openapi.models import Example
 
-from matcher.domain import Assessment
-from matcher.rulebook import Rulebook
+from matcher.model.contract import Assessment
+from matcher.rulebook.book import Rulebook
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"  # data, not code
 EXAMPLE_TODAY = date(2026, 11, 1)
@@ -58,7 +58,7 @@ def example_plan_assessment() -> Assessment:
 def response_examples(rulebook: Rulebook) -> dict[tuple[str, str], Any]:
     """(path, method) → a real response body, computed with the live rulebook at start-up."""
     from api import service
-    from matcher.planner import plan
+    from matcher.planning.planner import plan
 
     assessment = example_plan_assessment()
     found = plan(assessment, rulebook, today=EXAMPLE_TODAY)

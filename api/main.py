@@ -18,10 +18,11 @@ from api.middleware import Guard
 from api.routes import catalogue, floor, ops, plans, rules
 from api.service import Pictures, Reloader
 from api.settings import Settings
-from matcher import rulebook as rulebook_module
-from matcher.errors import RulebookError
-from matcher.live import LiveRulebook
-from matcher.planner import plan
+from matcher.model.errors import RulebookError
+from matcher.planning.planner import plan
+from matcher.rulebook import build as rulebook_module
+from matcher.rulebook.book import Rulebook
+from matcher.rulebook.live import LiveRulebook
 
 logger = logging.getLogger("matcher.api")
 
@@ -40,7 +41,7 @@ TAGS = [
 ]
 
 
-def _load(settings: Settings) -> rulebook_module.Rulebook:
+def _load(settings: Settings) -> Rulebook:
     try:
         return rulebook_module.load(settings.rules_dir, settings.catalogue_dir, probe=True)
     except RulebookError as error:

@@ -7,8 +7,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import ErrorEnvelope
-from matcher.catalogue import Intervention
-from matcher.domain import Exclusion, Plan, ProgrammePathway, Reason, UnmetNeed, Warning
+from matcher.model.catalogue import Intervention
+from matcher.model.contract import Exclusion, Plan, ProgrammePathway, Reason, UnmetNeed, Warning
 
 ASSESSMENT_REF: dict[str, Any] = {"$ref": "#/components/schemas/Assessment"}
 

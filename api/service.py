@@ -39,16 +39,41 @@ from api.schemas import (
     ValidateResponse,
 )
 from api.settings import Settings
-from matcher.catalogue import Intervention
-from matcher.domain import Assessment
-from matcher.errors import AssessmentError, EngineBusyError, MatcherError, Problem, RulebookError
-from matcher.live import LiveRulebook
-from matcher.loading import sources_from_texts
-from matcher.planner import plan
-from matcher.rulebook import Rulebook, check_sources
-from matcher.vocabulary import suggest
+from matcher.model.catalogue import Intervention
+from matcher.model.contract import Assessment, Plan
+from matcher.model.errors import (
+    AssessmentError,
+    EngineBusyError,
+    MatcherError,
+    Problem,
+    RulebookError,
+)
+from matcher.model.vocabulary import suggest
+from matcher.planning.planner import plan
+from matcher.reports.explain import explain as make_explanation
+from matcher.rulebook.book import Rulebook
+from matcher.rulebook.build import check_sources
+from matcher.rulebook.live import LiveRulebook
+from matcher.rulebook.sources import sources_from_texts
 
 logger = logging.getLogger("matcher.api")
+
+
+def make_plan(
+    assessment: Assessment, rulebook: Rulebook, today: date | None, explain: bool
+) -> Plan:
+    """The plan for one assessment."""
+    return plan(assessment, rulebook, today=today, explain=explain)
+
+
+def explain(
+    assessment: Assessment, rulebook: Rulebook, intervention: str | None, today: date | None
+) -> dict[str, Any]:
+    """Every rule that fired, and why ``intervention`` was or was not chosen (404 if unknown)."""
+    try:
+        return make_explanation(assessment, rulebook, intervention_id=intervention, today=today)
+    except KeyError as error:
+        raise ApiError(404, str(error.args[0])) from error
 
 
 def match(
@@ -282,7 +307,7 @@ class Pictures:
         self._drawn: dict[tuple[str, str], bytes] = {}
 
     def draw(self, rulebook: Rulebook, fmt: str) -> bytes:
-        from matcher.pictures import draw_policy_graph  # matplotlib is slow to import: on demand
+        from matcher.reports.pictures import draw_policy_graph  # matplotlib is slow: on demand
 
         with self._lock:
             key = (rulebook.version, fmt)

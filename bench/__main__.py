@@ -225,7 +225,7 @@ def render(r: dict[str, Any], rows: list[tuple[str, str, str, str]]) -> str:
         "# Benchmarks",
         "",
         "Written by `make bench` (`python -m bench`); the latest run replaces this file. Synthetic",
-        "caseload from `matcher synth` (bench/caseload_profile.yaml), plans made as of "
+        "caseload from `matcher synth` (matcher/reports/caseload_profile.yaml), plans made as of "
         f"{r['today']}.",
         "",
         f"Run {r['when']} in {r['elapsed_s']:.0f} s. Machine: {m['nproc']} CPUs ({m['cpu']}), "

@@ -55,8 +55,8 @@ def _replan(path: str) -> dict[str, Any]:
     started = time.perf_counter()
     from bench.common import TODAY, rss_mib
     from matcher import rulebook
-    from matcher.domain import Assessment
-    from matcher.planner import plan
+    from matcher.model.contract import Assessment
+    from matcher.planning.planner import plan
 
     book = rulebook.load(probe=False)
     loaded = time.perf_counter()

@@ -19,10 +19,10 @@ from typing import Any
 from durable import engine as durable
 
 from bench.common import TODAY, summary_us
-from matcher.domain import Assessment
-from matcher.engine import _QuietHost
-from matcher.planner import plan
-from matcher.rulebook import Rulebook
+from matcher.durable.engine import _QuietHost
+from matcher.model.contract import Assessment
+from matcher.planning.planner import plan
+from matcher.rulebook.book import Rulebook
 
 StageFacts = list[tuple[int, list[dict[str, Any]]]]
 _names = itertools.count()

@@ -133,7 +133,7 @@ def variants(workdir: Path) -> dict[str, tuple[Path, Path]]:
 def run(bodies: list[str], plan_median: Any, timeout: float = 120) -> dict[str, dict[str, Any]]:
     """For each variant: cold load/compile in a fresh process, then the in-process plan median."""
     from matcher import rulebook
-    from matcher.errors import RulebookError
+    from matcher.model.errors import RulebookError
 
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="matcher-bench-") as tmp:

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from matcher import rulebook as rulebook_module
-from matcher.domain import Assessment
-from matcher.examples import example_assessment, load_base
-from matcher.rulebook import Rulebook
+from matcher.model.contract import Assessment
+from matcher.reports.examples import example_assessment, load_base
+from matcher.rulebook import build as rulebook_module
+from matcher.rulebook.book import Rulebook
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"

@@ -15,12 +15,13 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from matcher import rulebook as rulebook_module
-from matcher.catalogue import Intervention
-from matcher.domain import Assessment, Reason
-from matcher.matching import Choice
-from matcher.policy import EDGE_TYPES, Capacity, Edge, Policy
-from matcher.rulebook import Checked
+from matcher.model.catalogue import Intervention
+from matcher.model.contract import Assessment, Reason
+from matcher.model.policy import Capacity, Edge
+from matcher.planning.selection import Choice
+from matcher.rulebook import build as rulebook_module
+from matcher.rulebook.book import Checked
+from matcher.rulebook.sequencing import EDGE_TYPES
 
 SENTENCE_START = date(2026, 11, 1)  # == tests.conftest.TODAY
 OGRS_BOUNDARIES = (0.0, 29.99, 30.0, 49.99, 50.0, 74.99, 75.0, 89.99, 90.0, 100.0)
@@ -186,7 +187,7 @@ class SequencingCase:
     """A random sequencing problem: ranked choices, a policy, switched-on edges, a horizon."""
 
     choices: list[Choice]
-    policy: Policy
+    edges: tuple[Edge, ...]
     switched_on: set[str]
     capacity: Capacity
     horizon: int
@@ -260,6 +261,6 @@ def sequencing_cases(draw: st.DrawFn, max_choices: int = 8) -> SequencingCase:
         if conditional and draw(st.booleans()):
             switched_on.add(edge.id)
     capacity = Capacity(draw(st.integers(1, 4)), draw(st.sampled_from((2.0, 4.0, 6.0, 8.0))))
-    policy = Policy(capacity=capacity, edges=tuple(draw(st.permutations(edges))))
+    shuffled = tuple(draw(st.permutations(edges)))
     horizon = draw(st.integers(4, 150))
-    return SequencingCase(choices, policy, switched_on, capacity, horizon, order)
+    return SequencingCase(choices, shuffled, switched_on, capacity, horizon, order)

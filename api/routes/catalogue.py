@@ -10,7 +10,7 @@ from api import service
 from api.deps import RulebookDep
 from api.errors import responses
 from api.schemas import InterventionList
-from matcher.catalogue import Intervention
+from matcher.model.catalogue import Intervention
 
 router = APIRouter(tags=["catalogue"], responses=responses(500, 503))
 Filter = Annotated[str | None, Query(max_length=64)]

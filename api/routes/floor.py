@@ -13,7 +13,7 @@ from fastapi import APIRouter, Body
 from api.deps import FloorPlanDep
 from api.errors import responses
 from api.examples import ASSESSMENT_EXAMPLES
-from matcher.domain import Assessment, Plan
+from matcher.model.contract import Assessment, Plan
 
 router = APIRouter(tags=["benchmark"], responses=responses(413, 415, 422, 500))
 

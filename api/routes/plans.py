@@ -9,12 +9,10 @@ from fastapi import APIRouter, Body, Query
 
 from api import service
 from api.deps import RulebookDep, SettingsDep
-from api.errors import ApiError, responses
+from api.errors import responses
 from api.examples import ASSESSMENT_EXAMPLES, BATCH_EXAMPLES
 from api.schemas import BatchRequest, BatchResponse, MatchResponse
-from matcher.domain import Assessment, Plan
-from matcher.explain import explain as make_explanation
-from matcher.planner import plan as make_plan
+from matcher.model.contract import Assessment, Plan
 
 router = APIRouter(tags=["plans"], responses=responses(413, 415, 422, 500, 503))
 
@@ -31,7 +29,7 @@ def create_plan(
     assessment: AssessmentBody, rulebook: RulebookDep, explain: Explain = False, today: Today = None
 ) -> Plan:
     """Which interventions, why, in which order and from which week; what is unmet and why."""
-    return make_plan(assessment, rulebook, today=today, explain=explain)
+    return service.make_plan(assessment, rulebook, today, explain)
 
 
 @router.post("/v1/matches", summary="Eligible, selected and excluded interventions, no sequencing")
@@ -71,7 +69,4 @@ def create_explanation(
 ) -> dict[str, Any]:
     """The rules that fired with the facts they matched; for ``intervention``: selected, excluded
     (and by which rules and eligibility criteria), outscored, not needed, or too long to finish."""
-    try:
-        return make_explanation(assessment, rulebook, intervention_id=intervention, today=today)
-    except KeyError as error:
-        raise ApiError(404, str(error.args[0])) from error
+    return service.explain(assessment, rulebook, intervention, today)

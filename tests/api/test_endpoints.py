@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.settings import Settings
-from matcher.errors import EngineBusyError
+from matcher.model.errors import EngineBusyError
 from tests.api.conftest import AUTH, TODAY, variant
 
 BROKEN_RULE = """stage: 3
@@ -53,8 +53,8 @@ def test_plan_with_a_fixed_date_is_reproducible_and_matches_the_library(
 ) -> None:
     from datetime import date
 
-    from matcher.domain import Assessment
-    from matcher.planner import plan
+    from matcher.model.contract import Assessment
+    from matcher.planning.planner import plan
 
     first = client.post("/v1/plans", json=example, params={"today": TODAY}).json()
     second = client.post("/v1/plans", json=example, params={"today": TODAY}).json()
@@ -195,7 +195,7 @@ def test_an_unexpected_fault_is_a_500_with_a_logged_correlation_id_and_no_person
     def explode(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError(f"fault while planning {args[0].person_id}")
 
-    monkeypatch.setattr("api.routes.plans.make_plan", explode)
+    monkeypatch.setattr("api.service.plan", explode)
     with caplog.at_level(logging.ERROR, logger="matcher.api"):
         response = client.post("/v1/plans", json=example)
     assert response.status_code == 500
@@ -212,7 +212,7 @@ def test_a_busy_engine_is_a_503_with_retry_after(
     def busy(*args: Any, **kwargs: Any) -> Any:
         raise EngineBusyError("all evaluation slots busy")
 
-    monkeypatch.setattr("api.routes.plans.make_plan", busy)
+    monkeypatch.setattr("api.service.plan", busy)
     response = client.post("/v1/plans", json=example)
     assert response.status_code == 503
     assert response.headers["retry-after"] == "1"
@@ -395,7 +395,9 @@ def test_the_sequencing_graph_as_json(client: TestClient, rulebook: Any) -> None
     edge = body["edges"][0]
     assert {"id", "source", "target", "type", "lag_weeks", "rationale"} <= set(edge)
     assert {e["id"] for e in body["policy"]} == {e.id for e in rulebook.policy.edges}
-    assert {(e["source"], e["target"]) for e in body["edges"]} == set(rulebook.policy.graph.edges)
+    assert {(e["source"], e["target"]) for e in body["edges"]} == set(
+        rulebook.sequencing_graph.edges
+    )
 
 
 @pytest.mark.parametrize(

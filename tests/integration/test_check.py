@@ -10,17 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from matcher import rulebook as rulebook_module
-from matcher.compiler import CompiledStage
-from matcher.engine import probe_compile
-from matcher.errors import Problem, RulebookError
-from matcher.validation import (
-    conflicting_rules,
-    gap_list,
-    provision_gaps,
-    thin_provision_list,
-    unreachable_interventions,
-)
+from matcher.durable.engine import probe_compile
+from matcher.model.engine import CompiledStage
+from matcher.model.errors import Problem, RulebookError
+from matcher.rulebook import build as rulebook_module
+from matcher.rulebook.checks import conflicting_rules, unreachable_interventions
+from matcher.rulebook.provision import gap_list, provision_gaps, thin_provision_list
 from tests.conftest import CATALOGUE, RULES
 
 FILES = Path(__file__).resolve().parent.parent / "files"
@@ -231,7 +226,7 @@ def test_an_intervention_excluded_for_everyone_is_warned_about(tmp_path: Path) -
 
 def test_rules_about_unrelated_things_are_not_reported_as_conflicts() -> None:
     checked = rulebook_module.check(RULES, CATALOGUE)
-    assert conflicting_rules(checked.rules) == []
+    assert conflicting_rules(checked.rules, checked.vocabulary.constant_fields) == []
 
 
 def test_an_intervention_no_rule_recommends_and_addressing_no_need_is_unreachable() -> None:
@@ -266,19 +261,23 @@ def test_provision_only_by_partners_or_for_one_gender_is_reported() -> None:
         if "finance" not in i.needs or i.id in ("debt_advice", "crs_finance_benefit_debt")
     }
     rows = {
-        (r.region, r.area, r.problem): r for r in thin_provision_list(checked.vocabulary, catalogue)
+        (r.region, r.area, r.problem): r
+        for r in thin_provision_list(checked.vocabulary, catalogue, checked.policy.thin_provision)
     }
     # debt advice is a universal partner service; the CRS finance service is for men only
     assert ("london", "finance", "partner_or_universal_only") not in rows
     only_partner = {k: i for k, i in catalogue.items() if i.id != "crs_finance_benefit_debt"}
     rows = {
         (r.region, r.area, r.problem): r
-        for r in thin_provision_list(checked.vocabulary, only_partner)
+        for r in thin_provision_list(
+            checked.vocabulary, only_partner, checked.policy.thin_provision
+        )
     }
     assert rows["london", "finance", "partner_or_universal_only"].interventions == ("debt_advice",)
     men_only = {k: i for k, i in catalogue.items() if i.id != "debt_advice"}
     rows = {
-        (r.region, r.area, r.problem): r for r in thin_provision_list(checked.vocabulary, men_only)
+        (r.region, r.area, r.problem): r
+        for r in thin_provision_list(checked.vocabulary, men_only, checked.policy.thin_provision)
     }
     row = rows["london", "finance", "no_provision_for_female"]
     assert row.message(checked.vocabulary) == (

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from matcher import rulebook as rulebook_module
 from matcher.cli import main
-from matcher.domain import Assessment
-from matcher.impact import Case, comparable, diff, read_caseload
-from matcher.planner import plan
-from matcher.rulebook import Rulebook
+from matcher.model.contract import Assessment
+from matcher.planning.planner import plan
+from matcher.reports.diff import Case, comparable, diff, read_caseload
+from matcher.rulebook import build as rulebook_module
+from matcher.rulebook.book import Rulebook
 from tests.conftest import CATALOGUE, RULES, TODAY
 
 OLD_RULE = (

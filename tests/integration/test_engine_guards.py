@@ -22,26 +22,25 @@ from typing import Any
 
 import pytest
 
-import matcher.engine as engine_module
-from matcher import rulebook as rulebook_module
-from matcher.compiler import (
-    CATCH_ALL,
+import matcher.durable.engine as engine_module
+from matcher.durable.engine import Engine, probe_compile
+from matcher.durable.limits import (
     MAX_FACT_FIELDS,
     MAX_RULES_PER_RULESET,
     MAX_RULES_SHARING_CONDITION,
     MAX_TESTS_PER_NODE,
     check_limits,
-    compile_stages,
 )
-from matcher.conditions import AnyOf, Condition, Join
-from matcher.conditions import Test as FieldTest
-from matcher.domain import Assessment
-from matcher.engine import Derivation, Engine, probe_compile
-from matcher.errors import EngineBusyError, EngineError
-from matcher.facts import item_field
-from matcher.planner import evaluate, plan
-from matcher.rulebook import Rulebook
-from matcher.rules import RuleSpec
+from matcher.durable.patterns import CATCH_ALL, compile_stages
+from matcher.model.conditions import AnyOf, Condition, Join
+from matcher.model.conditions import Test as FieldTest
+from matcher.model.contract import Assessment
+from matcher.model.engine import Derivation, item_field
+from matcher.model.errors import EngineBusyError, EngineError
+from matcher.model.rules import RuleSpec
+from matcher.planning.planner import evaluate, plan
+from matcher.rulebook import build as rulebook_module
+from matcher.rulebook.book import Rulebook
 from tests.conftest import ROOT, TODAY
 
 SEGFAULT = -signal.SIGSEGV
@@ -179,10 +178,10 @@ def test_raw_batch_with_an_unmatched_fact_then_delete_state_segfaults() -> None:
 def test_adapter_batch_with_a_fact_no_policy_rule_matches_runs_actions_and_survives() -> None:
     done = run_python(
         """
-        from matcher.compiler import compile_stages
-        from matcher.conditions import Condition, Join, Test as FieldTest
-        from matcher.engine import Engine
-        from matcher.rules import RuleSpec
+        from matcher.durable.patterns import compile_stages
+        from matcher.model.conditions import Condition, Join, Test as FieldTest
+        from matcher.durable.engine import Engine
+        from matcher.model.rules import RuleSpec
         r1 = RuleSpec("r1", "", "", 1, "f", 1,
                       Condition(None, (Join("need", FieldTest("area", "eq", "drugs")),)), ())
         engine = Engine(compile_stages([r1]), {}, "sha256:abc")
@@ -231,10 +230,10 @@ def test_every_fact_the_planner_asserts_carries_the_field_the_catch_all_tests(
 def test_adapter_evaluating_no_facts_is_an_empty_result_not_a_crash() -> None:
     done = run_python(
         """
-        from matcher.compiler import compile_stages
-        from matcher.conditions import Condition, Test as FieldTest
-        from matcher.engine import Engine
-        from matcher.rules import RuleSpec
+        from matcher.durable.patterns import compile_stages
+        from matcher.model.conditions import Condition, Test as FieldTest
+        from matcher.durable.engine import Engine
+        from matcher.model.rules import RuleSpec
         r1 = RuleSpec("r1", "", "", 1, "f", 1, Condition(FieldTest("x", "eq", 1), ()), ())
         engine = Engine(compile_stages([r1]), {}, "sha256:abc")
         print(engine.evaluate(1, []))
@@ -263,7 +262,7 @@ def test_raw_durable_rejects_in_with_error_202() -> None:
 
 
 def test_compiler_writes_one_of_as_or_of_equalities(rulebook: Rulebook) -> None:
-    from matcher.conditions import to_durable
+    from matcher.durable.patterns import to_durable
 
     assert to_durable(
         AnyOf((FieldTest("ogrs_band", "eq", "high"), FieldTest("ogrs_band", "eq", "low")))
@@ -301,8 +300,8 @@ def test_adapter_facts_no_policy_rule_matches_give_an_empty_result() -> None:
 def test_adapter_message_not_handled_is_an_empty_result_even_without_catch_all() -> None:
     done = run_python(
         """
-        from matcher.compiler import CompiledStage
-        from matcher.engine import Engine
+        from matcher.model.engine import CompiledStage
+        from matcher.durable.engine import Engine
         engine = Engine([CompiledStage(1, {"r1": {"all": [{"m": {"t": "need"}}]}})], {}, "sha256:abc")
         print(engine.evaluate(1, [{"t": "person", "id": "p"}]))
         """
@@ -865,9 +864,9 @@ def test_matcher_never_imports_durable_lang() -> None:
         f"""
         import sys
         from datetime import date
-        from matcher import rulebook
-        from matcher.examples import example_assessment, load_base
-        from matcher.planner import plan
+        from matcher.rulebook import build as rulebook
+        from matcher.reports.examples import example_assessment, load_base
+        from matcher.planning.planner import plan
         book = rulebook.load(probe=False)
         base = load_base(rulebook.DEFAULT_RULES)
         plan(example_assessment(base, {{}}), book, today=date.fromisoformat("{TODAY}"))

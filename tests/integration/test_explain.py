@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from matcher.cli import main
-from matcher.domain import Assessment
-from matcher.explain import explain
-from matcher.rulebook import Rulebook
+from matcher.model.contract import Assessment
+from matcher.reports.explain import explain
+from matcher.rulebook.book import Rulebook
 from tests.conftest import TODAY
 
 Assess = Callable[..., Assessment]

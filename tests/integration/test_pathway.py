@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from matcher.planner import evaluate, plan
-from matcher.rulebook import Rulebook
+from matcher.planning.planner import evaluate, plan
+from matcher.rulebook.book import Rulebook
 from tests.conftest import TODAY
 
 ITEMS = [

@@ -9,10 +9,10 @@ from typing import Any
 import matplotlib.image
 import pytest
 
-from matcher.domain import Assessment, Plan
-from matcher.pictures import draw_policy_graph, draw_timeline
-from matcher.planner import plan
-from matcher.rulebook import Rulebook
+from matcher.model.contract import Assessment, Plan
+from matcher.planning.planner import plan
+from matcher.reports.pictures import draw_policy_graph, draw_timeline
+from matcher.rulebook.book import Rulebook
 from tests.conftest import ROOT, TODAY
 
 EXAMPLES = ROOT / "examples"

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from matcher import rulebook as rulebook_module
-from matcher.rulebook import Rulebook
-from matcher.scenarios import run_example
+from matcher.reports.scenarios import run_example
+from matcher.rulebook import build as rulebook_module
+from matcher.rulebook.book import Rulebook
 from tests.conftest import CATALOGUE, RULES
 
 _CHECKED = rulebook_module.check(RULES, CATALOGUE)

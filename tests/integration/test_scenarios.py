@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from matcher.cli import main
-from matcher.rulebook import Rulebook
-from matcher.scenarios import run_scenario, scenario_files
+from matcher.reports.scenarios import run_scenario, scenario_files
+from matcher.rulebook.book import Rulebook
 from tests.conftest import CATALOGUE, RULES
 
 ROOT = RULES.parent
@@ -28,9 +28,9 @@ def test_shipped_scenario(path: Path, rulebook: Rulebook, base: dict[str, Any]) 
 
 
 def test_the_scenarios_cover_every_rule_file(rulebook: Rulebook, base: dict[str, Any]) -> None:
-    from matcher.loading import parse_yaml
-    from matcher.planner import plan
-    from matcher.scenarios import _assessment, _today
+    from matcher.planning.planner import plan
+    from matcher.reports.scenarios import _assessment, _today
+    from matcher.rulebook.sources import parse_yaml
 
     fired: set[str] = set()
     for path in SCENARIOS:

@@ -8,9 +8,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.errors import RulebookError
-from matcher.loading import Sources, read_sources, sources_from_texts
-from matcher.rulebook import CHECKER_FAULT, check_sources
+from matcher.model.errors import RulebookError
+from matcher.rulebook.build import CHECKER_FAULT, check_sources
+from matcher.rulebook.sources import Sources, read_sources, sources_from_texts
 from tests.conftest import CATALOGUE, RULES
 
 PARSED = read_sources(RULES, CATALOGUE)

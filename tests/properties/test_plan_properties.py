@@ -13,19 +13,16 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher import rulebook as rulebook_module
-from matcher.domain import Assessment, Plan
-from matcher.errors import RulebookError
-from matcher.loading import SourceFile, Sources, parse_yaml
-from matcher.matching import MANDATED_RULE, SELECTED_RULE
-from matcher.planner import Evaluation, evaluate, plan
-from matcher.policy import SEQUENCING_FILE
-from matcher.rulebook import Rulebook
-from matcher.sequencing import FINISH_TO_START, effective_capacity
+from matcher.model.contract import Assessment, Plan
+from matcher.model.errors import RulebookError
+from matcher.planning.planner import Evaluation, evaluate, plan
+from matcher.planning.schedule import FINISH_TO_START, effective_capacity
+from matcher.rulebook import build as rulebook_module
+from matcher.rulebook.book import Rulebook
+from matcher.rulebook.sequencing import SEQUENCING_FILE
+from matcher.rulebook.sources import SourceFile, Sources, parse_yaml
 from tests.conftest import CATALOGUE, RULES, TODAY
 from tests.strategies import assessments, need_dags, shipped
-
-SYNTHETIC_RULES = {MANDATED_RULE, SELECTED_RULE}
 
 
 def planned(assessment: Assessment, rulebook: Rulebook) -> tuple[Plan, Evaluation]:
@@ -51,13 +48,16 @@ def test_no_excluded_intervention_is_selected_and_excluded_mandates_are_warned(
         else:
             item = next(i for i in result.items if i.intervention_id == mandated)
             assert item.mandatory
-            assert item.reasons[0].rule_id == MANDATED_RULE
+            assert item.reasons[0].rule_id == rulebook.policy.text("mandated").rule_id
     assert len(warned) == len(set(assessment.sentence.mandated) & excluded)
-    assert all(
-        not item.mandatory
-        for item in result.items
-        if item.intervention_id not in set(assessment.sentence.mandated)
-    )
+    # work not mandated is mandatory only as the prerequisite of mandated work
+    mandated_ids = set(assessment.sentence.mandated)
+    needed_first = {
+        p for m in mandated_ids for p in rulebook.catalogue[m].prerequisites if m in chosen
+    }
+    for item in result.items:
+        if item.intervention_id not in mandated_ids:
+            assert not item.mandatory or item.intervention_id in needed_first, item
 
 
 # --- needs, reasons, version --------------------------------------------------------------------
@@ -83,12 +83,14 @@ def test_every_item_has_reasons_naming_rules_and_the_plan_names_its_rules_versio
     rulebook: Rulebook, assessment: Assessment
 ) -> None:
     result = plan(assessment, rulebook, today=TODAY)
+    policy_rule_ids = {text.rule_id for text in rulebook.policy.texts.values()}
     assert result.rules_version == rulebook.version
     assert result.rules_version.startswith("sha256:") and len(result.rules_version) == 71
     for item in result.items:
         assert item.reasons, item.intervention_id
         for reason in [*item.reasons, *item.adaptations]:
-            assert reason.rule_id in rulebook.rules or reason.rule_id in SYNTHETIC_RULES
+            # a rule file's rule, or a policy decision worded in rules/texts.yaml
+            assert reason.rule_id in rulebook.rules or reason.rule_id in policy_rule_ids
             assert reason.text.strip()
     for warning in result.warnings:
         assert warning.code and warning.message.strip()
@@ -146,7 +148,11 @@ def test_schedule_respects_every_edge_lag_wait_phase_capacity_and_the_sentence_e
         if item.end_week > weeks_left:
             assert item.mandatory, item.intervention_id
             assert any(item.name in message for message in overruns)
-    capacity = effective_capacity(rulebook.policy, evaluation.findings.capacity_rules)
+    capacity = effective_capacity(
+        rulebook.policy.capacity,
+        rulebook.policy.capacity_rules,
+        evaluation.findings.capacity_rules,
+    )
     weeks: dict[int, list[float]] = defaultdict(list)
     for item in result.items:
         for week in range(item.start_week, item.end_week):

@@ -6,18 +6,10 @@ from typing import Any
 
 import pytest
 
-from matcher.conditions import (
-    AllOf,
-    AnyOf,
-    Condition,
-    ConditionParser,
-    FieldInfo,
-    Join,
-    fact_pattern,
-    negate,
-    to_durable,
-)
-from matcher.conditions import Test as T
+from matcher.durable.patterns import fact_pattern, to_durable
+from matcher.model.conditions import AllOf, AnyOf, Condition, FieldInfo, Join, negate
+from matcher.model.conditions import Test as T
+from matcher.rulebook.language import ConditionParser
 
 FIELDS = {
     f.name: f

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from matcher.errors import AssessmentError
-from matcher.facts import person_fact
-from matcher.loading import line_of, parse_yaml, sources_from_texts
-from matcher.matching import rank_needs
-from matcher.planner import check_codes
-from matcher.rulebook import Rulebook
-from matcher.vocabulary import Band, BandSpec
+from matcher.model.errors import AssessmentError
+from matcher.model.vocabulary import Band, BandSpec
+from matcher.planning.codes import check_codes
+from matcher.planning.facts import person_fact
+from matcher.planning.selection import rank_needs
+from matcher.rulebook.book import Rulebook
+from matcher.rulebook.sources import line_of, parse_yaml, sources_from_texts
 from tests.conftest import TODAY
 
 OGRS = BandSpec(
@@ -123,6 +123,9 @@ def test_needs_linked_to_offending_come_first_then_severity_then_policy_order(
         ]
     )
     ranked = rank_needs(
-        assessment, {"attitudes", "finance", "ete", "accommodation"}, rulebook.vocabulary
+        assessment,
+        {"attitudes", "finance", "ete", "accommodation"},
+        rulebook.policy,
+        rulebook.vocabulary,
     )
     assert ranked == ["accommodation", "ete", "finance", "attitudes"]

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import networkx as nx
 
-from matcher.policy import Capacity, CapacityRule, Policy
-from matcher.sequencing import effective_capacity, phases, plan_graph, schedule, sequence
+from matcher.model.policy import Capacity, CapacityRule, Edge
+from matcher.planning.schedule import effective_capacity, phases, plan_graph, schedule, sequence
 from tests.strategies import make_choice, make_edge, make_intervention
 
 ROOMY = Capacity(10, 40)
+
+
+def policy_edges(edges: tuple[Edge, ...]) -> tuple[Edge, ...]:
+    """The sequencing policy a test plans with: just its edges."""
+    return edges
 
 
 def choices(*specs: tuple, mandatory: tuple[str, ...] = ()) -> list:
@@ -28,47 +33,49 @@ def choices(*specs: tuple, mandatory: tuple[str, ...] = ()) -> list:
     return found
 
 
-def weeks(picked: list, policy: Policy, capacity: Capacity = ROOMY) -> dict[str, tuple[int, int]]:
+def weeks(
+    picked: list, policy: tuple[Edge, ...], capacity: Capacity = ROOMY
+) -> dict[str, tuple[int, int]]:
     return schedule(picked, plan_graph(picked, policy, set()), capacity)
 
 
 def test_finish_to_start_starts_after_the_end_plus_the_lag() -> None:
     picked = choices(("a", 4, 1, 1), ("b", 3, 0, 1))
-    policy = Policy(edges=(make_edge("e", [("a", "b")], "finish_to_start", 2),))
+    policy = policy_edges((make_edge("e", [("a", "b")], "finish_to_start", 2),))
     assert weeks(picked, policy) == {"a": (1, 5), "b": (7, 10)}
 
 
 def test_start_to_start_starts_the_lag_after_the_start() -> None:
     picked = choices(("a", 10, 2, 1), ("b", 3, 0, 1))
-    policy = Policy(edges=(make_edge("e", [("a", "b")], "start_to_start", 3),))
+    policy = policy_edges((make_edge("e", [("a", "b")], "start_to_start", 3),))
     assert weeks(picked, policy) == {"a": (2, 12), "b": (5, 8)}
 
 
 def test_a_wait_longer_than_the_edge_decides_the_start() -> None:
     picked = choices(("a", 2, 0, 1), ("b", 3, 6, 1))
-    policy = Policy(edges=(make_edge("e", [("a", "b")]),))
+    policy = policy_edges((make_edge("e", [("a", "b")]),))
     assert weeks(picked, policy) == {"a": (0, 2), "b": (6, 9)}
 
 
 def test_an_unconstrained_intervention_starts_when_its_wait_ends() -> None:
-    assert weeks(choices(("a", 5, 3, 1)), Policy()) == {"a": (3, 8)}
+    assert weeks(choices(("a", 5, 3, 1)), ()) == {"a": (3, 8)}
 
 
 def test_catalogue_prerequisites_are_finish_to_start() -> None:
     picked = choices(("a", 4, 0, 1), ("b", 2, 0, 1, ["a"]))
-    graph = plan_graph(picked, Policy(), set())
+    graph = plan_graph(picked, (), set())
     assert graph.edges["a", "b"] == {
         "type": "finish_to_start",
         "lag": 0,
         "reasons": ["catalogue.prerequisite"],
         "constraints": {"finish_to_start": 0},
     }
-    assert weeks(picked, Policy()) == {"a": (0, 4), "b": (4, 6)}
+    assert weeks(picked, ()) == {"a": (0, 4), "b": (4, 6)}
 
 
 def test_conditional_edges_apply_only_when_switched_on() -> None:
     picked = choices(("a", 4, 0, 1), ("b", 2, 0, 1))
-    policy = Policy(edges=(make_edge("cond", [("a", "b")], conditional=True),))
+    policy = policy_edges((make_edge("cond", [("a", "b")], conditional=True),))
     assert not plan_graph(picked, policy, set()).has_edge("a", "b")
     graph = plan_graph(picked, policy, {"cond"})
     assert graph.has_edge("a", "b")
@@ -77,15 +84,15 @@ def test_conditional_edges_apply_only_when_switched_on() -> None:
 
 def test_edges_to_interventions_not_chosen_are_ignored() -> None:
     picked = choices(("a", 4, 0, 1))
-    policy = Policy(edges=(make_edge("e", [("a", "z"), ("z", "a")]),))
+    policy = policy_edges((make_edge("e", [("a", "z"), ("z", "a")]),))
     graph = plan_graph(picked, policy, set())
     assert list(graph.nodes) == ["a"] and not graph.edges
 
 
 def test_the_stricter_of_two_edges_on_one_pair_is_kept_with_both_reasons() -> None:
     picked = choices(("a", 4, 0, 1), ("b", 2, 0, 1))
-    policy = Policy(
-        edges=(
+    policy = policy_edges(
+        (
             make_edge("ss", [("a", "b")], "start_to_start", 1),
             make_edge("fs1", [("a", "b")], "finish_to_start", 1),
             make_edge("fs0", [("a", "b")], "finish_to_start", 0),
@@ -98,8 +105,8 @@ def test_the_stricter_of_two_edges_on_one_pair_is_kept_with_both_reasons() -> No
 
 def test_a_long_start_to_start_lag_is_respected_alongside_a_finish_to_start_edge() -> None:
     picked = choices(("a", 1, 0, 1), ("b", 2, 0, 1))
-    policy = Policy(
-        edges=(
+    policy = policy_edges(
+        (
             make_edge("ss", [("a", "b")], "start_to_start", 5),
             make_edge("fs", [("a", "b")], "finish_to_start", 0),
         )
@@ -111,26 +118,26 @@ def test_a_long_start_to_start_lag_is_respected_alongside_a_finish_to_start_edge
 
 def test_concurrency_limit_runs_work_back_to_back_most_pressing_first() -> None:
     picked = choices(("z_pressing", 3, 0, 1), ("a_later", 3, 0, 1))
-    assert weeks(picked, Policy(), Capacity(1, 40)) == {"z_pressing": (0, 3), "a_later": (3, 6)}
+    assert weeks(picked, (), Capacity(1, 40)) == {"z_pressing": (0, 3), "a_later": (3, 6)}
 
 
 def test_hours_limit_spreads_work_but_one_heavy_intervention_still_fits_alone() -> None:
     picked = choices(("a", 2, 0, 3), ("b", 2, 0, 3), ("heavy", 2, 0, 10))
-    placed = weeks(picked, Policy(), Capacity(3, 4))
+    placed = weeks(picked, (), Capacity(3, 4))
     assert placed == {"a": (0, 2), "b": (2, 4), "heavy": (4, 6)}
 
 
 def test_first_fit_skips_past_a_busy_window() -> None:
     picked = choices(("long", 10, 0, 1), ("short", 2, 0, 1), ("third", 3, 0, 1))
-    placed = weeks(picked, Policy(), Capacity(2, 40))
+    placed = weeks(picked, (), Capacity(2, 40))
     assert placed == {"long": (0, 10), "short": (0, 2), "third": (2, 5)}
 
 
 def test_ties_are_broken_by_rank_not_by_id() -> None:
     forward = choices(("b", 2, 0, 1), ("a", 2, 0, 1))
-    assert weeks(forward, Policy(), Capacity(1, 40)) == {"b": (0, 2), "a": (2, 4)}
+    assert weeks(forward, (), Capacity(1, 40)) == {"b": (0, 2), "a": (2, 4)}
     backward = choices(("a", 2, 0, 1), ("b", 2, 0, 1))
-    assert weeks(backward, Policy(), Capacity(1, 40)) == {"a": (0, 2), "b": (2, 4)}
+    assert weeks(backward, (), Capacity(1, 40)) == {"a": (0, 2), "b": (2, 4)}
 
 
 def test_schedule_of_nothing_is_empty() -> None:
@@ -145,7 +152,7 @@ def test_phases_are_topological_generations_from_one() -> None:
 
 def test_work_that_cannot_finish_in_time_is_dropped_least_pressing_first() -> None:
     picked = choices(("first", 5, 0, 1), ("second", 5, 0, 1), ("third", 5, 0, 1))
-    slots, dropped, overrunning = sequence(picked, Policy(), set(), Capacity(1, 40), 10)
+    slots, dropped, overrunning = sequence(picked, (), set(), Capacity(1, 40), 10)
     assert [(s.choice.intervention.id, s.start_week, s.end_week) for s in slots] == [
         ("first", 0, 5),
         ("second", 5, 10),
@@ -157,7 +164,7 @@ def test_work_that_cannot_finish_in_time_is_dropped_least_pressing_first() -> No
 def test_dropping_one_intervention_can_let_a_later_one_fit() -> None:
     # the long, less pressing one pushes the short one late; dropping it lets the short one fit
     picked = choices(("pressing", 4, 0, 1), ("long", 20, 0, 1), ("short", 2, 0, 1))
-    slots, dropped, _ = sequence(picked, Policy(), set(), Capacity(2, 40), 8)
+    slots, dropped, _ = sequence(picked, (), set(), Capacity(2, 40), 8)
     assert [c.intervention.id for c in dropped] == ["long"]
     assert {s.choice.intervention.id: (s.start_week, s.end_week) for s in slots} == {
         "pressing": (0, 4),
@@ -167,7 +174,7 @@ def test_dropping_one_intervention_can_let_a_later_one_fit() -> None:
 
 def test_mandated_work_is_never_dropped_but_reported_as_overrunning() -> None:
     picked = choices(("court_order", 30, 2, 1), ("optional", 30, 0, 1), mandatory=("court_order",))
-    slots, dropped, overrunning = sequence(picked, Policy(), set(), ROOMY, 12)
+    slots, dropped, overrunning = sequence(picked, (), set(), ROOMY, 12)
     assert [s.choice.intervention.id for s in slots] == ["court_order"]
     assert [c.intervention.id for c in dropped] == ["optional"]
     assert [c.intervention.id for c in overrunning] == ["court_order"]
@@ -175,7 +182,7 @@ def test_mandated_work_is_never_dropped_but_reported_as_overrunning() -> None:
 
 def test_slots_carry_phase_and_sorted_predecessors() -> None:
     picked = choices(("c", 2, 0, 1), ("a", 2, 0, 1), ("b", 2, 0, 1))
-    policy = Policy(edges=(make_edge("e", [("b", "c"), ("a", "c")]),))
+    policy = policy_edges((make_edge("e", [("b", "c"), ("a", "c")]),))
     slots, _, _ = sequence(picked, policy, set(), ROOMY, 52)
     by_id = {s.choice.intervention.id: s for s in slots}
     assert by_id["c"].after == ("a", "b")
@@ -184,13 +191,11 @@ def test_slots_carry_phase_and_sorted_predecessors() -> None:
 
 
 def test_effective_capacity_is_the_tightest_of_the_rules_that_fired() -> None:
-    policy = Policy(
-        capacity=Capacity(3, 8),
-        capacity_rules=(
-            CapacityRule("capacity.work", "", Capacity(2, 6)),
-            CapacityRule("capacity.low", "", Capacity(3, 4)),
-        ),
+    default = Capacity(3, 8)
+    rules = (
+        CapacityRule("capacity.work", "", Capacity(2, 6)),
+        CapacityRule("capacity.low", "", Capacity(3, 4)),
     )
-    assert effective_capacity(policy, []) == Capacity(3, 8)
-    assert effective_capacity(policy, ["capacity.work"]) == Capacity(2, 6)
-    assert effective_capacity(policy, ["capacity.work", "capacity.low"]) == Capacity(2, 4)
+    assert effective_capacity(default, rules, []) == Capacity(3, 8)
+    assert effective_capacity(default, rules, ["capacity.work"]) == Capacity(2, 6)
+    assert effective_capacity(default, rules, ["capacity.work", "capacity.low"]) == Capacity(2, 4)

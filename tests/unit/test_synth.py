@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from matcher import synth
-from matcher.domain import Assessment
-from matcher.planner import check_codes, plan
+from matcher.model.contract import Assessment
+from matcher.planning.codes import check_codes
+from matcher.planning.planner import plan
+from matcher.reports import synth
 
 N = 10_000
 SEED = 20261101

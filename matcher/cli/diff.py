@@ -1,0 +1,51 @@
+"""`matcher diff OLD NEW --caseload FILE`: a rules change's effect on a caseload."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from matcher.reports.diff import diff, read_caseload, render
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from matcher.model.errors import RulebookError
+    from matcher.rulebook.build import DEFAULT_CATALOGUE, load
+
+    books = []
+    for rules, catalogue in ((args.old, args.catalogue_old), (args.new, args.catalogue_new)):
+        try:
+            books.append(load(rules, catalogue or DEFAULT_CATALOGUE, probe=False))
+        except RulebookError as error:
+            print(f"{rules}: the rulebook does not load:")
+            for problem in error.problems:
+                print(f"  {problem}")
+            return 1
+    cases, bad = read_caseload(args.caseload)
+    report = diff(books[0], books[1], cases, args.today)
+    report["errors"] = bad + report["errors"]
+    print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else render(report))
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "diff", help="plan a caseload under two rule versions and report what changes"
+    )
+    parser.add_argument("old", type=Path, help="the current rules folder")
+    parser.add_argument("new", type=Path, help="the changed rules folder")
+    parser.add_argument(
+        "--caseload", type=Path, required=True, help="assessments, one JSON per line"
+    )
+    parser.add_argument(
+        "--catalogue-old", type=Path, default=None, help="catalogue for the old rules"
+    )
+    parser.add_argument(
+        "--catalogue-new", type=Path, default=None, help="catalogue for the new rules"
+    )
+    parser.add_argument("--today", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.set_defaults(run=cmd_diff)

@@ -1,0 +1,222 @@
+"""The durable_rules adapter: the only module that imports durable. It owns every quirk.
+
+Guards (each pinned by a test in tests/integration/test_engine_guards.py), from durable_rules.md:
+
+* a Host without its background dispatch threads (``_QuietHost``): actions run on the calling
+  thread only, so no timer thread can run half a session's actions, and no threads leak per Host;
+* one unique sid per evaluation, ``delete_state`` in ``finally``, and a semaphore bounding live
+  sessions far below the engine's 1,024 (the 1,025th breaks a ruleset for good);
+* a catch-all rule in every ruleset (compiler) and facts asserted as one batch; every fact has an
+  ``id`` (identical facts raise MessageObservedException);
+* ``MessageNotHandledException`` is an empty result, not an error;
+* definitions are deep-copied before registering (registering deletes ``run`` from them);
+* actions take one parameter (two means asynchronous), only record what fired and assert derived
+  facts, and never let an exception vanish into the session state: it is re-raised as EngineError;
+* versioned ruleset names, so a reload never re-registers a name;
+* new definitions are compiled in a subprocess with a timeout first (``probe_compile``), since a
+  rule set past an engine limit can spin forever holding the GIL or crash the process.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import durable_rules_engine
+from durable import engine as durable
+
+from matcher.durable.patterns import CATCH_ALL, CATCH_ALL_RULE
+from matcher.model.engine import DERIVED, CompiledStage, Derivation, Firing
+from matcher.model.errors import EngineBusyError, EngineError
+
+DEFAULT_MAX_SESSIONS = 64  # live sessions per ruleset; the engine breaks at 1,025
+
+
+class _QuietHost(durable.Host):  # type: ignore[misc]
+    """A Host that does not start the two timer threads that dispatch actions in the background."""
+
+    def _run(self) -> None:
+        return None
+
+
+class _Session:
+    """What one evaluation collects: the rules that fired, and any action failure."""
+
+    def __init__(self) -> None:
+        self.firings: list[Firing] = []
+        self.error: str | None = None
+
+
+_sessions: dict[str, _Session] = {}
+
+
+_sid_counter = itertools.count()
+
+
+def _action(rule_id: str, derivations: tuple[Derivation, ...]) -> Callable[[Any], None]:
+    """What a rule does when it fires: record the firing and assert its derived facts."""
+
+    def run(c: Any) -> None:
+        session = _sessions[str(c.s.sid)]
+        # durable_rules parses a fresh message for every action, so its facts are ours to keep:
+        # drop the session id in place rather than copying every fact on every firing
+        matched: dict[str, dict[str, Any]] = c._m
+        for fact in matched.values():
+            fact.pop("sid", None)
+        session.firings.append(Firing(rule_id, matched))
+        if not derivations:
+            return
+        area = next((f.get("area") for k, f in sorted(matched.items()) if k.startswith("n")), None)
+        for number, derivation in enumerate(derivations):
+            fact = {
+                "t": DERIVED,
+                "id": f"{rule_id}#{len(session.firings)}.{number}",
+                "name": derivation.name,
+                "value": derivation.value,
+                "rule": rule_id,
+                "precedence": derivation.precedence,
+            }
+            if derivation.per_need and area is not None:
+                fact["area"] = area
+            c.assert_fact(fact)
+
+    return run
+
+
+def _guarded(rule_id: str, action: Callable[[Any], None]) -> Callable[[Any], None]:
+    """durable_rules swallows an action's exception into the session state; this catches it
+    first and records it, so ``evaluate`` raises instead of silently losing a firing."""
+
+    def run(c: Any) -> None:  # exactly one parameter: two would make durable treat it as async
+        try:
+            action(c)
+        except BaseException as error:  # re-raised by evaluate as EngineError
+            session = _sessions.get(str(c.s.sid))
+            if session is not None and session.error is None:
+                session.error = f"{rule_id}: {error!r}"
+
+    return run
+
+
+def _ignore(c: Any) -> None:
+    return None
+
+
+class Engine:
+    """Compiled rulesets for one rulebook version, evaluated one isolated session at a time."""
+
+    def __init__(
+        self,
+        stages: list[CompiledStage],
+        derivations: dict[str, tuple[Derivation, ...]],
+        version: str,
+        max_sessions: int = DEFAULT_MAX_SESSIONS,
+    ) -> None:
+        self._host = _QuietHost()
+        self._names: dict[int, str] = {}
+        tag = version.split(":")[-1][:12]
+        for compiled in stages:
+            definition = copy.deepcopy(compiled.definition)
+            for rule_id, rule in definition.items():
+                action = (
+                    _ignore
+                    if rule_id == CATCH_ALL
+                    else _action(rule_id, derivations.get(rule_id, ()))
+                )
+                rule["run"] = _guarded(rule_id, action)
+            # Without a rule every fact matches, a batch holding an unmatched fact skips its
+            # actions and the next delete_state segfaults: the adapter adds the catch-all itself.
+            definition.setdefault(CATCH_ALL, {**copy.deepcopy(CATCH_ALL_RULE), "run": _ignore})
+            name = f"matcher_s{compiled.stage}_{tag}_{next(_sid_counter)}"
+            self._host.register_rulesets({name: definition})
+            self._names[compiled.stage] = name
+        self._slots = threading.BoundedSemaphore(max_sessions)
+        self._closed = False
+
+    @property
+    def stages(self) -> list[int]:
+        return sorted(self._names)
+
+    def evaluate(
+        self, stage: int, facts: list[dict[str, Any]], timeout: float = 10.0
+    ) -> list[Firing]:
+        """Assert ``facts`` into a fresh session of ``stage``'s ruleset; the rules that fired, in order."""
+        if self._closed:
+            raise EngineError("this rulebook's engine has been closed")
+        if not facts:
+            return []  # durable_rules crashes on an empty batch; no facts, no firings, no slot
+        if not self._slots.acquire(timeout=timeout):
+            raise EngineBusyError(f"all evaluation slots busy for {timeout}s")
+        name = self._names[stage]
+        sid = f"e{next(_sid_counter)}"
+        session = _sessions[sid] = _Session()
+        try:
+            batch = [{**fact, "sid": sid} for fact in facts]
+            try:
+                self._host.assert_facts(name, batch)
+            except durable.MessageNotHandledException:
+                pass  # nothing matched: an empty result, not an error
+            except Exception as error:
+                raise EngineError(f"durable_rules refused the facts: {error}") from error
+            if session.error is not None:
+                raise EngineError(f"a rule action failed: {session.error}")
+            return session.firings
+        finally:
+            try:
+                self._host.delete_state(name, sid)
+            finally:
+                del _sessions[sid]
+                self._slots.release()
+
+    def close(self) -> None:
+        """Free the C rulesets. Only call once no evaluation can be running on this engine."""
+        if self._closed:
+            return
+        self._closed = True
+        for name in self._names.values():
+            ruleset = self._host.get_ruleset(name)
+            durable_rules_engine.delete_ruleset(ruleset._handle)
+
+
+_PROBE = """
+import json, sys
+import durable_rules_engine as engine
+for name, definition in json.load(sys.stdin).items():
+    try:
+        engine.create_ruleset(name, json.dumps(definition))
+    except Exception as error:
+        print(json.dumps({"ruleset": name, "error": str(error)}))
+        sys.exit(3)
+"""
+
+
+def probe_compile(stages: list[CompiledStage], timeout: float = 20.0) -> str | None:
+    """Compile the definitions in a throw-away process; None if fine, else why not.
+
+    A definition past an engine limit can hang ``create_ruleset`` forever with the GIL held, or
+    crash the process; neither may happen in the service, so new rules are tried here first.
+    """
+    payload = json.dumps({f"probe_{c.stage}": c.definition for c in stages})
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _PROBE],
+            input=payload,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return f"durable_rules did not finish compiling these rules within {timeout:.0f}s (a rule set past an engine limit hangs it)"
+    if done.returncode == 0:
+        return None
+    if done.returncode == 3:
+        detail = json.loads(done.stdout.strip().splitlines()[-1])
+        return f"durable_rules rejected ruleset {detail['ruleset']}: {detail['error']}"
+    return f"durable_rules crashed while compiling these rules (exit code {done.returncode})"

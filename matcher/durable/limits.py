@@ -1,0 +1,91 @@
+"""The limits durable_rules enforces badly or not at all (durable_rules.md), checked with file:line."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+
+from matcher.durable.patterns import condition_patterns
+from matcher.model.errors import Problem
+from matcher.model.rules import RuleSpec
+
+MAX_RULES_PER_RULESET = 4096  # error 106
+
+
+MAX_RULES_SHARING_CONDITION = 256  # error 108
+
+
+MAX_TESTS_PER_NODE = 512  # beyond this create_ruleset spins forever
+
+
+MAX_FACT_FIELDS = 240  # engine limit ~253 top-level fields, minus room for t, id, sid
+
+
+def check_limits(rules: list[RuleSpec], person_field_count: int) -> list[Problem]:
+    """Every durable_rules limit, reported by name before the engine sees the rules."""
+    problems: list[Problem] = []
+    by_stage: dict[int, list[RuleSpec]] = defaultdict(list)
+    for rule in rules:
+        by_stage[rule.stage].append(rule)
+    for stage, members in sorted(by_stage.items()):
+        first = min(members, key=lambda r: (r.file, r.line))
+        if len(members) + 1 > MAX_RULES_PER_RULESET:
+            problems.append(
+                Problem(
+                    first.file,
+                    first.line,
+                    f"stage {stage} has {len(members)} rules; durable_rules allows at most {MAX_RULES_PER_RULESET - 1} per ruleset (error 106): move rules to another stage",
+                )
+            )
+        shared = Counter(
+            json.dumps(condition_patterns(r.condition), sort_keys=True) for r in members
+        )
+        for pattern, count in shared.items():
+            if count > MAX_RULES_SHARING_CONDITION:
+                rule = next(
+                    r
+                    for r in members
+                    if json.dumps(condition_patterns(r.condition), sort_keys=True) == pattern
+                )
+                problems.append(
+                    Problem(
+                        rule.file,
+                        rule.line,
+                        f"{count} rules in stage {stage} share the condition of {rule.id!r}; durable_rules allows at most {MAX_RULES_SHARING_CONDITION} (error 108): merge them",
+                    )
+                )
+        problems += _node_limits(stage, members)
+    if person_field_count > MAX_FACT_FIELDS:
+        problems.append(
+            Problem(
+                "rules/vocabulary.yaml",
+                1,
+                f"the person fact would have {person_field_count} fields; durable_rules allows about 253 (error 302): shorten the vocabulary",
+            )
+        )
+    return problems
+
+
+def _node_limits(stage: int, members: list[RuleSpec]) -> list[Problem]:
+    """durable_rules hangs compiling more than 512 distinct tests under one node. Every test on one
+    fact type can end up under that type's node, so we count per fact type: a safe bound."""
+    tests: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+    crossed: dict[str, RuleSpec] = {}
+    for rule in members:
+        for fact_type, fact_tests in rule.condition.tests_by_fact():
+            for test in fact_tests:
+                tests[fact_type].add((test.field, test.op, json.dumps(test.value)))
+                if len(tests[fact_type]) > MAX_TESTS_PER_NODE:  # point at the rule that crossed it
+                    crossed.setdefault(fact_type, rule)
+    problems = []
+    for fact_type, rule in crossed.items():
+        per_field = Counter(field for field, _, _ in tests[fact_type])
+        field_name, count = per_field.most_common(1)[0]
+        problems.append(
+            Problem(
+                rule.file,
+                rule.line,
+                f"stage {stage} has {len(tests[fact_type])} different tests on the {fact_type} fact (field {field_name!r} {count} different ways); above {MAX_TESTS_PER_NODE} durable_rules hangs while compiling: split the rules across stages or use bands",
+            )
+        )
+    return problems

@@ -1,0 +1,118 @@
+"""RuleSpecs → durable_rules JSON definitions (plain dicts), one ruleset per stage."""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from typing import Any
+
+from matcher.model.conditions import AllOf, Condition, Expr, Test
+from matcher.model.engine import DERIVED, NEED, PERSON, CompiledStage
+from matcher.model.rules import RuleSpec
+
+CATCH_ALL = "zz_catch_all"
+
+
+CATCH_ALL_RULE: dict[str, Any] = {
+    "pri": 1000,
+    "all": [{"m": {"$ex": {"t": 1}}}],
+}  # every fact has t
+
+
+def condition_patterns(condition: Condition) -> list[dict[str, Any]]:
+    """The ``all`` list of one rule: the person fact first, then each joined fact."""
+    patterns = [{"p": fact_pattern(PERSON, condition.person)}]
+    for index, join in enumerate(condition.joins):
+        alias = ("n" if join.fact_type == NEED else "d") + str(index)
+        patterns.append(
+            {alias: fact_pattern(NEED if join.fact_type == NEED else DERIVED, join.expr)}
+        )
+    return patterns
+
+
+def compile_stages(rules: list[RuleSpec]) -> list[CompiledStage]:
+    """One durable_rules definition per stage, rules in id order, plus the catch-all rule.
+
+    The catch-all matches every fact, so a batch never holds a fact that matches no rule (a batch
+    with such a fact skips its actions and makes the next delete_state segfault).
+    """
+    by_stage: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for rule in sorted(rules, key=lambda r: r.id):
+        by_stage[rule.stage][rule.id] = {"all": condition_patterns(rule.condition)}
+    stages = []
+    for stage in sorted(by_stage):
+        definition = by_stage[stage]
+        definition[CATCH_ALL] = copy.deepcopy(CATCH_ALL_RULE)
+        stages.append(CompiledStage(stage, definition))
+    return stages
+
+
+def chained_names(rules: list[RuleSpec]) -> dict[int, set[str] | None]:
+    """Per stage, the derived names some rule joins on (None: a join on any derived fact).
+
+    Only these need asserting as facts; every other derived value is read from the rules that
+    fired, which saves the engine an assertion and an action per derivation.
+    """
+    joined: dict[int, set[str] | None] = defaultdict(set)
+    for rule in rules:
+        for join in rule.condition.joins:
+            if join.fact_type != DERIVED:
+                continue
+            names = [t.value for t in _tests(join.expr) if t.field == "name" and t.op == "eq"]
+            current = joined[rule.stage]
+            if not names or current is None:
+                joined[rule.stage] = None
+            else:
+                current.update(str(n) for n in names)
+    return dict(joined)
+
+
+def stages_joining_needs(rules: list[RuleSpec]) -> set[int]:
+    """The stages with a rule that joins a need fact; need facts are asserted only there."""
+    return {r.stage for r in rules if any(j.fact_type == NEED for j in r.condition.joins)}
+
+
+def _tests(expr: Any) -> list[Test]:
+    found: list[Test] = []
+    if isinstance(expr, Test):
+        found.append(expr)
+    elif expr is not None:
+        for part in expr.parts:
+            found += _tests(part)
+    return found
+
+
+_DURABLE_OP = {
+    "ne": "$neq",
+    "lt": "$lt",
+    "lte": "$lte",
+    "gt": "$gt",
+    "gte": "$gte",
+    "ex": "$ex",
+    "nex": "$nex",
+}
+
+
+def to_durable(expr: Expr) -> dict[str, Any]:
+    """One expression in durable_rules JSON. One-of lists become ``$or`` (there is no ``$in``).
+
+    >>> to_durable(AnyOf((Test("band", "eq", "high"), Test("ovp", "gte", 60))))
+    {'$or': [{'band': 'high'}, {'$gte': {'ovp': 60}}]}
+    """
+    if isinstance(expr, Test):
+        if expr.op == "eq":
+            return {expr.field: expr.value}
+        value = 1 if expr.op in ("ex", "nex") else expr.value
+        return {_DURABLE_OP[expr.op]: {expr.field: value}}
+    parts = [to_durable(p) for p in expr.parts]
+    if len(parts) == 1:
+        return parts[0]
+    return {"$and" if isinstance(expr, AllOf) else "$or": parts}
+
+
+def fact_pattern(fact_type: str, expr: Expr | None, extra: tuple[Test, ...] = ()) -> dict[str, Any]:
+    """The durable_rules pattern for one fact: its type tag, then its tests."""
+    parts: list[Expr] = [Test("t", "eq", fact_type), *extra]
+    if expr is not None and not (isinstance(expr, AllOf) and not expr.parts):
+        parts.append(expr)
+    return to_durable(AllOf(tuple(parts)))

@@ -1,0 +1,160 @@
+"""The v1 contract (design.md §5, §6): the assessment a caller sends and the plan it gets back."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+
+Code = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class Sentence(BaseModel):
+    model_config = _FROZEN
+
+    type: Code
+    start_date: date
+    end_date: date
+    requirements: list[Code] = Field(default_factory=list, max_length=20)
+    rar_days: Annotated[int, Field(ge=0, le=365)] | None = None
+    mandated: list[Code] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Sentence:
+        if self.end_date <= self.start_date:
+            raise ValueError("end_date must be after start_date")
+        return self
+
+
+class Risk(BaseModel):
+    model_config = _FROZEN
+
+    ogrs: Percent | None = None
+    rosh: Code | None = None
+    mappa_level: Annotated[int, Field(ge=0, le=3)] | None = None
+    flags: list[Code] = Field(default_factory=list, max_length=20)
+    ovp: Percent | None = None
+    rsr: Percent | None = None
+    osp_dc: Code | None = None
+    osp_iic: Code | None = None
+    sara_partner: Code | None = None
+    sara_other: Code | None = None
+
+
+class Need(BaseModel):
+    model_config = _FROZEN
+
+    area: Code
+    severity: Annotated[int, Field(ge=0, le=2)]
+    linked_to_offending: bool = False
+
+
+class Assessment(BaseModel):
+    """One person's assessment: the body of ``POST /v1/plans``."""
+
+    model_config = _FROZEN
+
+    person_id: Annotated[str, Field(min_length=1, max_length=64)]
+    age: Annotated[int, Field(ge=10, le=120)]
+    gender: Code
+    region: Code | None = None
+    sentence: Sentence
+    risk: Risk = Field(default_factory=Risk)
+    needs: list[Need] = Field(default_factory=list, max_length=10)
+    strengths: list[Code] = Field(default_factory=list, max_length=30)
+    responsivity: list[Code] = Field(default_factory=list, max_length=30)
+    oasys_items: dict[str, Annotated[int, Field(ge=0, le=2)]] = Field(
+        default_factory=dict, max_length=40
+    )
+    ldc_score: Annotated[int, Field(ge=0, le=100)] | None = None
+
+    @model_validator(mode="after")
+    def _one_entry_per_need_area(self) -> Assessment:
+        areas = [need.area for need in self.needs]
+        if len(areas) != len(set(areas)):
+            raise ValueError("each need area may appear only once in needs")
+        return self
+
+
+class Reason(BaseModel):
+    model_config = _FROZEN
+
+    rule_id: str
+    text: str
+
+
+class Exclusion(BaseModel):
+    model_config = _FROZEN
+
+    intervention_id: str
+    rule_id: str
+    reason: str
+
+
+class PlanItem(BaseModel):
+    model_config = _FROZEN
+
+    intervention_id: str
+    name: str
+    addresses: list[str]
+    phase: int = 0
+    start_week: int = 0
+    end_week: int = 0
+    after: list[str] = Field(default_factory=list)
+    mandatory: bool = False
+    reasons: list[Reason]
+    adaptations: list[Reason] = Field(default_factory=list)
+    kind: str = ""
+    provider: str = ""
+    hours_per_week: float = 0
+    wait_weeks: int = 0
+
+
+class UnmetNeed(BaseModel):
+    model_config = _FROZEN
+
+    area: str
+    reason: str
+    excluded: list[Exclusion] = Field(default_factory=list)
+
+
+class Warning(BaseModel):
+    model_config = _FROZEN
+
+    code: str
+    message: str
+    rule_id: str | None = None
+
+
+class ProgrammePathway(BaseModel):
+    model_config = _FROZEN
+
+    pathway: str
+    risk_level: str | None
+    need_level: str | None
+    reasons: list[Reason]
+
+
+class Plan(BaseModel):
+    """The answer: v1 field names are fixed (design.md §5); fields may be added, never renamed."""
+
+    model_config = _FROZEN
+
+    person_id: str
+    rules_version: str
+    items: list[PlanItem]
+    unmet_needs: list[UnmetNeed]
+    warnings: list[Warning]
+    programme_pathway: ProgrammePathway | None = None
+    priority_needs: list[str] = Field(default_factory=list)
+    excluded: list[Exclusion] = Field(default_factory=list)
+    plan_start: date | None = None
+    weeks_available: int | None = None  # weeks from plan_start to the sentence end
+    trace: list[dict[str, Any]] | None = None

@@ -1,0 +1,53 @@
+"""The rule engine's interface as the rest of matcher sees it: compiled stages in, firings out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Firing:
+    """One rule that fired, and the facts it matched (alias → fact)."""
+
+    rule_id: str
+    facts: dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """What a rule's action asserts when it fires (a derived fact other rules can match)."""
+
+    name: str
+    value: Any
+    per_need: bool
+    precedence: int
+
+
+@dataclass(frozen=True)
+class CompiledStage:
+    stage: int
+    definition: dict[str, dict[str, Any]]  # rule id → {"all": [...]} (no "run": the engine adds it)
+
+
+PERSON, NEED, DERIVED = "person", "need", "derived"
+
+
+def item_field(item: str) -> str:
+    """The fact field for an OASys item id.
+
+    >>> item_field("11.12")
+    'item_11_12'
+    """
+    return "item_" + item.replace(".", "_")
+
+
+class RuleEngine(Protocol):
+    """What planning needs of an engine: its stages, and the rules that fire on some facts."""
+
+    @property
+    def stages(self) -> list[int]: ...
+
+    def evaluate(self, stage: int, facts: list[dict[str, Any]]) -> list[Firing]: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,117 @@
+"""Selection, capacity, sequencing and wording policy records (read by matcher.rulebook.policy).
+
+Every value here comes from rules/policy.yaml, rules/sequencing.yaml or rules/texts.yaml: none has
+a default in Python, so a policy file that leaves one out is a problem with its line, not a silent
+fallback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Capacity:
+    max_concurrent: int
+    max_hours_per_week: float
+
+
+@dataclass(frozen=True)
+class CapacityRule:
+    id: str
+    description: str
+    capacity: Capacity
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A precedence between interventions: every ``before`` item precedes every ``after`` item."""
+
+    id: str
+    type: str
+    lag_weeks: int
+    rationale: str
+    source: str
+    file: str
+    line: int
+    conditional: bool
+    pairs: tuple[tuple[str, str], ...]  # (before id, after id), resolved against the catalogue
+    before: str = ""  # the selectors as written, for pictures and explanations
+    after: str = ""
+
+
+@dataclass(frozen=True)
+class Text:
+    """What a plan says when policy, not a rule file, decided something: a rule id and its words.
+
+    ``template`` holds ``{placeholders}`` filled in by the planner (rules/texts.yaml lists them).
+    """
+
+    key: str
+    rule_id: str
+    template: str
+    file: str = ""
+    line: int = 0
+
+    def say(self, **values: Any) -> str:
+        """The text with its placeholders filled.
+
+        >>> Text("k", "r", "{name} is required.").say(name="BBR")
+        'BBR is required.'
+        """
+        return self.template.format(**values)
+
+
+# The criteria rules/policy.yaml may list in selection.need_order (matcher.planning.selection).
+NEED_ORDER_CRITERIA = ("linked_to_offending", "severity", "need_area_order")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """How interventions are chosen for priority needs (rules/policy.yaml, ``selection``)."""
+
+    priority_field: str  # the per-need derived fact that marks a priority need
+    multi_need_bonus: float
+    max_items: int
+    assessed_from_severity: int  # a need counts as assessed (covered by work for it) from here
+    need_order: tuple[str, ...]  # criteria ranking priority needs, most pressing first
+
+
+@dataclass(frozen=True)
+class Pathway:
+    """Which derived values fill the plan's programme_pathway, and when it is shown at all."""
+
+    fields: dict[str, str]  # plan field → derived name
+    shown_when_given: tuple[str, ...]  # risk scores: the pathway is shown if any is given
+
+
+@dataclass(frozen=True)
+class Rar:
+    """How a plan's RAR activity days are counted."""
+
+    providers: tuple[str, ...]  # whose sessions count towards the RAR
+    days_per_session: float
+
+
+@dataclass(frozen=True)
+class ThinProvision:
+    """Provision for a need in a region is thin when every option is of these providers or tiers."""
+
+    providers: tuple[str, ...]
+    tiers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Policy:
+    selection: Selection
+    capacity: Capacity
+    capacity_rules: tuple[CapacityRule, ...]
+    rar: Rar
+    pathway: Pathway
+    thin_provision: ThinProvision
+    edges: tuple[Edge, ...]
+    texts: dict[str, Text]
+
+    def text(self, key: str) -> Text:
+        return self.texts[key]

@@ -1,0 +1,59 @@
+"""Rule records: a rule's id, text, source, condition and outcomes; computed fields; all rules read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from matcher.model.conditions import Condition
+from matcher.model.vocabulary import Band
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # recommend | exclude | adapt | flag | derive
+    targets: tuple[str, ...] = ()
+    weight: float = 1.0
+    include: bool = False  # recommend: put in the plan even if no priority need asks for it
+    prepares: bool = (
+        False  # recommend: preparatory work (e.g. motivational): addresses no need itself
+    )
+    code: str = ""  # flag
+    name: str = ""  # derive
+    value: Any = True
+    per_need: bool = False
+    precedence: int = 100
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    id: str
+    description: str
+    source: str
+    stage: int
+    file: str
+    line: int
+    condition: Condition
+    outcomes: tuple[Outcome, ...]
+    examples: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class ComputedField:
+    """A plain derived value declared in a rule file: a sum of fields, or the highest on a scale."""
+
+    name: str
+    kind: str  # "sum" | "highest" | "band"
+    of: tuple[str, ...]
+    scale: str = ""
+    stage: int = 1
+    bands: tuple[Band, ...] = ()  # for "band": half-open, ascending
+
+
+@dataclass
+class RuleFiles:
+    rules: list[RuleSpec] = field(default_factory=list)
+    computed: list[ComputedField] = field(default_factory=list)
+    derived: dict[str, dict[str, Any]] = field(
+        default_factory=dict
+    )  # name → stage, values, per_need

@@ -1,0 +1,209 @@
+"""The use case: ``plan(assessment, rulebook) -> Plan``. Facts → rules → selection → fit → Plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from matcher.model.contract import Assessment, Plan, PlanItem, ProgrammePathway, Reason, Warning
+from matcher.model.policy import Policy
+from matcher.planning.codes import check_codes
+from matcher.planning.facts import apply_computed, need_facts, person_fact
+from matcher.planning.findings import Findings
+from matcher.planning.fit import Fitted, fit, unscheduled
+from matcher.planning.schedule import Slot, effective_capacity
+from matcher.planning.selection import prerequisite_warnings, select
+from matcher.rulebook.book import Rulebook
+
+
+@dataclass
+class Evaluation:
+    """Everything the rules said about one assessment."""
+
+    findings: Findings
+    person: dict[str, Any]
+    priority: set[str]
+
+
+def evaluate(assessment: Assessment, rulebook: Rulebook, today: date) -> Evaluation:
+    """Run every stage's rules in durable_rules; derived values flow from one stage to the next."""
+    check_codes(assessment, rulebook)
+    checked = rulebook.checked
+    person = person_fact(assessment, checked.vocabulary, today)
+    needs = need_facts(assessment)
+    findings = Findings()
+    for stage in rulebook.engine.stages:
+        apply_computed(
+            person, tuple(c for c in checked.computed if c.stage == stage), checked.vocabulary
+        )
+        firings = rulebook.engine.evaluate(
+            stage, [person, *needs] if stage in checked.need_stages else [person]
+        )
+        person = {**person, **findings.add(firings, checked.rules)}
+    name = rulebook.policy.selection.priority_field
+    priority = {a for a in checked.vocabulary.need_areas if person.get(f"{name}_{a}") is True}
+    return Evaluation(findings, person, priority)
+
+
+def plan(
+    assessment: Assessment,
+    rulebook: Rulebook,
+    today: date | None = None,
+    explain: bool = False,
+    sequence_plan: bool = True,
+) -> Plan:
+    """The recommended, sequenced and explained plan for one assessment.
+
+    Deterministic: the same assessment, rulebook and ``today`` give the same plan.
+    """
+    today = today or date.today()
+    evaluation = evaluate(assessment, rulebook, today)
+    return plan_from(evaluation, assessment, rulebook, today, explain, sequence_plan).plan
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A plan, and what a plan does not say but an explanation needs."""
+
+    plan: Plan
+    dropped: tuple[str, ...]  # left out: could not finish before the sentence ends
+
+
+def plan_from(
+    evaluation: Evaluation,
+    assessment: Assessment,
+    rulebook: Rulebook,
+    today: date,
+    explain: bool = False,
+    sequence_plan: bool = True,
+) -> Planned:
+    """The plan, from what the rules already said about ``assessment`` (see ``evaluate``).
+
+    One way: selection ranks the options for each need, then the fit to the sentence takes them.
+    """
+    policy, findings = rulebook.policy, evaluation.findings
+    weeks_left = int(evaluation.person["weeks_left"])
+    chosen = select(
+        assessment, findings, evaluation.priority, rulebook.catalogue, policy, rulebook.vocabulary
+    )
+    if sequence_plan:
+        capacity = effective_capacity(
+            policy.capacity, policy.capacity_rules, findings.capacity_rules
+        )
+        fitted = fit(chosen, policy, findings.switched_on, capacity, weeks_left)
+    else:
+        fitted = unscheduled(chosen, policy)
+    warnings = [
+        Warning(code=code, message=rule.description, rule_id=rule.id)
+        for code, rule in findings.flags
+    ]
+    warnings += chosen.warnings + fitted.warnings
+    warnings += prerequisite_warnings(fitted.choices, findings, rulebook.catalogue, policy)
+    warnings += _fit_warnings(fitted, assessment, policy)
+    unmet = fitted.unmet
+    order = chosen.priority_needs
+    shown = policy.pathway.shown_when_given
+    result = Plan(
+        person_id=assessment.person_id,
+        rules_version=rulebook.version,
+        items=[_item(slot) for slot in fitted.slots],
+        unmet_needs=[unmet[a] for a in order if a in unmet],
+        warnings=sorted(warnings, key=lambda w: (w.code, w.rule_id or "", w.message)),
+        programme_pathway=_pathway(evaluation, policy.pathway.fields)
+        if any(getattr(assessment.risk, score) is not None for score in shown)
+        else None,
+        priority_needs=order,
+        excluded=chosen.excluded,
+        plan_start=max(today, assessment.sentence.start_date),
+        weeks_available=weeks_left,
+        trace=_trace(evaluation) if explain else None,
+    )
+    return Planned(result, tuple(c.intervention.id for c in fitted.dropped))
+
+
+def _item(slot: Slot) -> PlanItem:
+    choice, intervention = slot.choice, slot.choice.intervention
+    return PlanItem(
+        intervention_id=intervention.id,
+        name=intervention.name,
+        addresses=choice.addresses,
+        phase=slot.phase,
+        start_week=slot.start_week,
+        end_week=slot.end_week,
+        after=list(slot.after),
+        mandatory=choice.mandatory,
+        reasons=choice.reasons,
+        adaptations=choice.adaptations,
+        kind=intervention.kind,
+        provider=intervention.provider,
+        hours_per_week=intervention.hours_per_week,
+        wait_weeks=intervention.wait_weeks,
+    )
+
+
+def _fit_warnings(fitted: Fitted, assessment: Assessment, policy: Policy) -> list[Warning]:
+    dropped, overruns = policy.text("dropped_no_time"), policy.text("mandated_overruns")
+    warnings = [
+        Warning(
+            code="dropped_no_time",
+            message=dropped.say(
+                name=c.intervention.name,
+                weeks=c.intervention.duration_weeks,
+                wait=c.intervention.wait_weeks,
+            ),
+            rule_id=dropped.rule_id,
+        )
+        for c in fitted.dropped
+    ]
+    warnings += [
+        Warning(
+            code="mandated_overruns",
+            message=overruns.say(name=c.intervention.name),
+            rule_id=overruns.rule_id,
+        )
+        for c in fitted.overrunning
+    ]
+    allowed = assessment.sentence.rar_days
+    if allowed is not None:
+        rar = policy.rar
+        used = sum(
+            s.choice.intervention.sessions * rar.days_per_session
+            for s in fitted.slots
+            if s.choice.intervention.provider in rar.providers
+        )
+        if used > allowed:
+            text = policy.text("rar_days_exceeded")
+            warnings.append(
+                Warning(
+                    code="rar_days_exceeded",
+                    message=text.say(used=f"{used:g}", allowed=allowed),
+                    rule_id=text.rule_id,
+                )
+            )
+    return warnings
+
+
+def _pathway(evaluation: Evaluation, fields: dict[str, str]) -> ProgrammePathway | None:
+    derived = evaluation.findings.derived
+    if fields["pathway"] not in derived:
+        return None
+    reasons = [
+        Reason(rule_id=rule.id, text=rule.description)
+        for key in ("risk_level", "need_level", "pathway")
+        if (entry := derived.get(fields[key]))
+        for rule in [entry[1]]
+    ]
+    need_level = evaluation.person.get(fields["need_level"])
+    return ProgrammePathway(
+        pathway=str(derived[fields["pathway"]][0]),
+        risk_level=str(derived[fields["risk_level"]][0])
+        if fields["risk_level"] in derived
+        else None,
+        need_level=str(need_level) if need_level not in (None, "unknown") else None,
+        reasons=reasons,
+    )
+
+
+def _trace(evaluation: Evaluation) -> list[dict[str, Any]]:
+    return [{"rule_id": f.rule_id, "facts": f.facts} for f in evaluation.findings.firings]

@@ -1,0 +1,380 @@
+"""Findings → what the plan should hold: mandated and included work, and for each priority need
+its eligible alternatives ranked best first, with why each ranks where it does.
+
+Selection never schedules. The schedule (``matcher.planning.schedule.fit``) takes the first
+alternative of each need, and takes the next one itself when an alternative cannot finish in time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from matcher.model.catalogue import Intervention
+from matcher.model.contract import Assessment, Exclusion, Need, Reason, UnmetNeed, Warning
+from matcher.model.policy import Policy
+from matcher.model.vocabulary import Vocabulary
+from matcher.planning.findings import Findings, Hit
+
+
+@dataclass
+class Choice:
+    """One intervention chosen for the plan, before it is scheduled."""
+
+    intervention: Intervention
+    addresses: list[str]
+    reasons: list[Reason]
+    adaptations: list[Reason]
+    mandatory: bool
+    rank: tuple[int, int, int, str]  # sort key: most pressing first
+    prerequisites: list[Choice] = field(default_factory=list)  # to add with it, if not there yet
+    origin: str = "need"  # mandated | included | need | prerequisite (of other work)
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One eligible option for a priority need. Its rank depends on what is still uncovered when
+    the need is reached (``take``): the rule weight, plus the policy's bonus for each further
+    uncovered priority need it covers; a tie goes to the id."""
+
+    choice: Choice
+    weight: float
+
+    def score(self, uncovered: set[str], bonus: float) -> float:
+        extra = max(len(uncovered & set(self.choice.intervention.needs)) - 1, 0)
+        return self.weight + bonus * extra
+
+
+@dataclass
+class Selection:
+    """What the plan should hold, before the schedule fits it to the sentence."""
+
+    priority_needs: list[str]  # most pressing first
+    base: list[Choice] = field(default_factory=list)  # mandated and included work, in that order
+    alternatives: dict[str, list[Alternative]] = field(default_factory=dict)  # per priority need
+    if_unmet: dict[str, UnmetNeed] = field(default_factory=dict)  # if every alternative fails
+    if_full: dict[str, UnmetNeed] = field(default_factory=dict)  # if the plan is already full
+    max_items: int = 0  # the most work (prerequisites aside) one plan holds
+    multi_need_bonus: float = 0.0
+    excluded: list[Exclusion] = field(default_factory=list)
+    warnings: list[Warning] = field(default_factory=list)
+
+
+Criterion = Callable[[Need | None, int], int]
+# How each criterion policy may name in ``selection.need_order`` ranks a need (lower first).
+_CRITERIA: dict[str, Criterion] = {
+    "linked_to_offending": lambda need, order: 0 if need and need.linked_to_offending else 1,
+    "severity": lambda need, order: -(need.severity if need else 0),
+    "need_area_order": lambda need, order: order,
+}
+
+
+def rank_needs(
+    assessment: Assessment, priority: set[str], policy: Policy, vocabulary: Vocabulary
+) -> list[str]:
+    """Priority needs, most pressing first, by the criteria policy lists (``need_order``)."""
+    order = {area: index for index, area in enumerate(vocabulary.need_areas)}
+    given = {n.area: n for n in assessment.needs}
+    criteria = [_CRITERIA[name] for name in policy.selection.need_order]
+
+    def key(area: str) -> tuple[int, ...]:
+        need = given.get(area)
+        return tuple(c(need, order.get(area, len(order))) for c in criteria)
+
+    return sorted(priority, key=lambda area: (key(area), area))
+
+
+def reasons_of(hits: list[Hit]) -> list[Reason]:
+    seen: dict[str, Reason] = {}
+    for hit in hits:
+        seen.setdefault(hit.rule.id, Reason(rule_id=hit.rule.id, text=hit.rule.description))
+    return [seen[k] for k in sorted(seen)]
+
+
+def exclusions_of(findings: Findings, intervention_id: str) -> list[Exclusion]:
+    return [
+        Exclusion(intervention_id=intervention_id, rule_id=r.rule_id, reason=r.text)
+        for r in reasons_of(findings.excluded.get(intervention_id, []))
+    ]
+
+
+class _Selector:
+    """The state of one selection: what is chosen so far, and which priority needs it covers."""
+
+    def __init__(
+        self,
+        assessment: Assessment,
+        findings: Findings,
+        priority: set[str],
+        catalogue: dict[str, Intervention],
+        policy: Policy,
+        vocabulary: Vocabulary,
+    ) -> None:
+        self.findings, self.catalogue, self.policy = findings, catalogue, policy
+        self.vocabulary, self.priority = vocabulary, priority
+        self.ranked = rank_needs(assessment, priority, policy, vocabulary)
+        self.need_rank = {area: index for index, area in enumerate(self.ranked)}
+        threshold = policy.selection.assessed_from_severity
+        self.assessed = {n.area for n in assessment.needs if n.severity >= threshold}
+        self.result = Selection(
+            self.ranked,
+            max_items=policy.selection.max_items,
+            multi_need_bonus=policy.selection.multi_need_bonus,
+        )
+        self.chosen: set[str] = set()
+
+    def choice(
+        self,
+        intervention: Intervention,
+        reasons: list[Reason],
+        mandatory: bool,
+        prepares: bool = False,
+        origin: str = "need",
+    ) -> Choice:
+        addresses = [a for a in self.ranked if a in intervention.needs] or sorted(
+            self.assessed & set(intervention.needs)
+        )
+        if prepares:
+            addresses = []  # preparatory work (e.g. motivational) readies the person; it covers no need
+        best = min(
+            [self.need_rank[a] for a in addresses if a in self.need_rank] or [len(self.ranked)]
+        )
+        rank = (0 if mandatory else 1, best, -len(addresses), intervention.id)
+        adaptations = reasons_of(self.findings.adapted.get(intervention.id, []))
+        made = Choice(intervention, addresses, reasons, adaptations, mandatory, rank, origin=origin)
+        made.prerequisites = self._prerequisites(made)
+        return made
+
+    def take(self, made: Choice) -> None:
+        self.result.base.append(made)
+        self.chosen.add(made.intervention.id)
+
+    def _prerequisites(self, made: Choice) -> list[Choice]:
+        found = []
+        for prerequisite in made.intervention.prerequisites:
+            first = self.catalogue[prerequisite]
+            if self.findings.excluded.get(prerequisite):
+                continue  # reported as prerequisite_not_possible when the choice is taken
+            text = self.policy.text("prerequisite")
+            reason = Reason(
+                rule_id=text.rule_id, text=text.say(first=first.name, name=made.intervention.name)
+            )
+            adaptations = reasons_of(self.findings.adapted.get(first.id, []))
+            rank = self._rank(first, made.mandatory)
+            addresses = self._addresses(first)
+            found.append(
+                Choice(
+                    first,
+                    addresses,
+                    [reason],
+                    adaptations,
+                    made.mandatory,
+                    rank,
+                    origin="prerequisite",
+                )
+            )
+        return found
+
+    def _addresses(self, intervention: Intervention) -> list[str]:
+        return [a for a in self.ranked if a in intervention.needs] or sorted(
+            self.assessed & set(intervention.needs)
+        )
+
+    def _rank(self, intervention: Intervention, mandatory: bool) -> tuple[int, int, int, str]:
+        addresses = self._addresses(intervention)
+        best = min(
+            [self.need_rank[a] for a in addresses if a in self.need_rank] or [len(self.ranked)]
+        )
+        return (0 if mandatory else 1, best, -len(addresses), intervention.id)
+
+    def mandated(self, assessment: Assessment) -> None:
+        for mandated in sorted(set(assessment.sentence.mandated)):
+            intervention = self.catalogue[mandated]
+            if self.findings.excluded.get(mandated):
+                why = "; ".join(e.reason for e in exclusions_of(self.findings, mandated))
+                text = self.policy.text("mandated_not_possible")
+                self.result.warnings.append(
+                    Warning(
+                        code="mandated_not_possible",
+                        message=text.say(name=intervention.name, why=why),
+                        rule_id=text.rule_id,
+                    )
+                )
+                continue
+            text = self.policy.text("mandated")
+            reason = Reason(rule_id=text.rule_id, text=text.say(name=intervention.name))
+            hits = reasons_of(self.findings.recommended.get(mandated, []))
+            self.take(self.choice(intervention, [reason, *hits], True, origin="mandated"))
+
+    def included(self) -> None:
+        for intervention_id in sorted(self.findings.recommended):
+            hits = self.findings.recommended[intervention_id]
+            included = [h for h in hits if h.include]
+            if (
+                intervention_id in self.chosen
+                or self.findings.excluded.get(intervention_id)
+                or not included
+            ):
+                continue
+            prepares = all(h.prepares for h in included)
+            made = self.choice(self.catalogue[intervention_id], reasons_of(hits), False, prepares)
+            made.origin = "included"
+            self.take(made)
+
+    def needs(self, assessment: Assessment) -> None:
+        for area in self.ranked:
+            alternatives = self.alternatives(area)
+            self.result.alternatives[area] = alternatives
+            self.result.if_unmet[area] = self.unmet(area, assessment)
+            text, label = self.policy.text("max_items"), self.vocabulary.label("need_areas", area)
+            most = self.policy.selection.max_items
+            self.result.if_full[area] = UnmetNeed(
+                area=area, reason=text.say(max_items=most, need=label)
+            )
+
+    def alternatives(self, area: str) -> list[Alternative]:
+        """Every eligible intervention for ``area``, best first: the highest rule weight, plus the
+        policy's bonus for each further uncovered priority need it covers; ties go to the id. One
+        whose prerequisite is ruled out cannot be offered either."""
+        text = self.policy.text("selected")
+        label = self.vocabulary.label("need_areas", area)
+        found = []
+        for intervention in self.catalogue.values():
+            blocked = any(self.findings.excluded.get(p) for p in intervention.prerequisites)
+            if (
+                area not in intervention.needs
+                or self.findings.excluded.get(intervention.id)
+                or blocked
+            ):
+                continue
+            weight = sum(h.weight for h in self.findings.recommended.get(intervention.id, []))
+            reasons = [Reason(rule_id=text.rule_id, text=text.say(need=label))]
+            reasons += reasons_of(self.findings.recommended.get(intervention.id, []))
+            found.append(Alternative(self.choice(intervention, reasons, False), weight))
+        found.sort(key=lambda a: (-a.weight, a.choice.intervention.id))
+        return found
+
+    def unmet(self, area: str, assessment: Assessment) -> UnmetNeed:
+        label = self.vocabulary.label("need_areas", area)
+        candidates = [i for i in self.catalogue.values() if area in i.needs]
+        excluded = [e for i in candidates for e in exclusions_of(self.findings, i.id)]
+        if not candidates:
+            reason = self.policy.text("unmet_no_catalogue").say(need=label)
+        elif assessment.region and not any(i.serves(assessment.region) for i in candidates):
+            region = self.vocabulary.label("regions", assessment.region)
+            reason = self.policy.text("unmet_not_in_region").say(need=label, region=region)
+        else:
+            reason = self.policy.text("unmet_ruled_out").say(need=label)
+        return UnmetNeed(area=area, reason=reason, excluded=excluded)
+
+    def exclusions(self) -> None:
+        for area in self.ranked:
+            for intervention in self.catalogue.values():
+                if area in intervention.needs and intervention.id not in self.chosen:
+                    self.result.excluded += exclusions_of(self.findings, intervention.id)
+        self.result.excluded = sorted(
+            set(self.result.excluded), key=lambda e: (e.intervention_id, e.rule_id)
+        )
+
+
+def select(
+    assessment: Assessment,
+    findings: Findings,
+    priority: set[str],
+    catalogue: dict[str, Intervention],
+    policy: Policy,
+    vocabulary: Vocabulary,
+) -> Selection:
+    """Choose: mandated work, work a rule includes, then the best alternative for each priority
+    need not yet covered, most pressing first; every need's alternatives are kept, ranked."""
+    selector = _Selector(assessment, findings, priority, catalogue, policy, vocabulary)
+    selector.mandated(assessment)
+    selector.included()
+    selector.needs(assessment)
+    selector.exclusions()
+    return selector.result
+
+
+@dataclass
+class Taken:
+    """The work a plan takes from a selection, and the needs it leaves unmet."""
+
+    choices: list[Choice]  # in the order taken: base, needs' alternatives, then prerequisites
+    unmet: dict[str, UnmetNeed]
+    warnings: list[Warning]
+
+
+def take(selection: Selection, out: frozenset[str], policy: Policy) -> Taken:
+    """Walk the ranked alternatives: each priority need not yet covered takes its best
+    alternative that is not ``out`` (left out for time) and whose prerequisites are not out;
+    then every chosen piece of work gets the prerequisites it needs. Pure: reads the selection."""
+    chosen = [c for c in selection.base if c.intervention.id not in out or c.mandatory]
+    ids = {c.intervention.id for c in chosen}
+    covered = {a for c in chosen for a in c.addresses}
+    unmet: dict[str, UnmetNeed] = {}
+    for area in selection.priority_needs:
+        if area in covered:
+            continue
+        if len(chosen) >= selection.max_items:
+            unmet[area] = selection.if_full[area]
+            continue
+        uncovered = set(selection.priority_needs) - covered
+        open_ = [
+            a
+            for a in selection.alternatives[area]
+            if a.choice.intervention.id not in ids | out
+            and not set(a.choice.intervention.prerequisites) & out
+        ]
+        ranked = sorted(
+            open_,
+            key=lambda a: (
+                -a.score(uncovered, selection.multi_need_bonus),
+                a.choice.intervention.id,
+            ),
+        )
+        best = ranked[0].choice if ranked else None
+        if best is None:
+            unmet[area] = selection.if_unmet[area]
+            continue
+        chosen.append(best)
+        ids.add(best.intervention.id)
+        covered.update(best.addresses)
+    warnings = []
+    for made in list(chosen):
+        for first in made.prerequisites:
+            if first.intervention.id in ids:
+                continue
+            if first.intervention.id in out:
+                text = policy.text("prerequisite_not_possible")
+                why = policy.text("prerequisite_no_time").say()
+                message = text.say(
+                    name=made.intervention.name, first=first.intervention.name, why=why
+                )
+                warnings.append(
+                    Warning(code="prerequisite_not_possible", message=message, rule_id=text.rule_id)
+                )
+                continue
+            chosen.append(first)
+            ids.add(first.intervention.id)
+    return Taken(chosen, unmet, warnings)
+
+
+def prerequisite_warnings(
+    choices: list[Choice], findings: Findings, catalogue: dict[str, Intervention], policy: Policy
+) -> list[Warning]:
+    """A warning for each chosen intervention whose prerequisite is ruled out for this person."""
+    warnings = []
+    text = policy.text("prerequisite_not_possible")
+    for made in choices:
+        for prerequisite in made.intervention.prerequisites:
+            if findings.excluded.get(prerequisite):
+                first = catalogue[prerequisite]
+                why = "; ".join(e.reason for e in exclusions_of(findings, prerequisite))
+                warnings.append(
+                    Warning(
+                        code="prerequisite_not_possible",
+                        message=text.say(name=made.intervention.name, first=first.name, why=why),
+                        rule_id=text.rule_id,
+                    )
+                )
+    return warnings

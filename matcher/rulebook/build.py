@@ -1,0 +1,124 @@
+"""Load a Rulebook: read → vocabulary → catalogue → rules → checks → compile → engine. Immutable."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from matcher.durable.engine import Engine, probe_compile
+from matcher.durable.limits import check_limits
+from matcher.durable.patterns import chained_names, compile_stages, stages_joining_needs
+from matcher.model.engine import Derivation
+from matcher.model.errors import Problem, RulebookError
+from matcher.rulebook.book import Checked, Rulebook
+from matcher.rulebook.catalogue import load_catalogue
+from matcher.rulebook.checks import static_checks
+from matcher.rulebook.fields import fields_for_stage
+from matcher.rulebook.policy import load_policy
+from matcher.rulebook.provision import provision_gaps, thin_provision
+from matcher.rulebook.rules import load_rules
+from matcher.rulebook.sequencing import load_sequencing
+from matcher.rulebook.sources import Sources, read_sources
+from matcher.rulebook.texts import load_texts
+from matcher.rulebook.vocabulary import load_vocabulary
+
+DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
+DEFAULT_CATALOGUE = Path(__file__).resolve().parents[2] / "catalogue"
+CHECKER_FAULT = "the checker could not read this rulebook"
+
+
+def check_sources(sources: Sources) -> Checked:
+    """Every check, all problems collected; raises RulebookError if any is an error.
+
+    A file shaped in a way no check foresaw is still reported as a problem, never raised as a
+    TypeError: a policy officer's mistake must not crash the service or the validate endpoint.
+    """
+    try:
+        return _check_sources(sources)
+    except RulebookError:
+        raise
+    except (TypeError, AttributeError, KeyError, ValueError, IndexError) as error:
+        raise RulebookError(
+            [
+                Problem(
+                    "rules/",
+                    1,
+                    f"{CHECKER_FAULT} ({type(error).__name__}: {error}); check the shape of the file you changed",
+                )
+            ]
+        ) from error
+
+
+def _check_sources(sources: Sources) -> Checked:
+    problems = list(sources.problems)
+    vocabulary = load_vocabulary(sources, problems)
+    if vocabulary is None:
+        raise RulebookError(problems)
+    texts = load_texts(sources, problems)
+    catalogue = load_catalogue(sources, vocabulary, problems)
+    rule_files = load_rules(sources, vocabulary, catalogue, texts.eligibility, problems)
+    policy = load_policy(sources, vocabulary, rule_files, texts.plan, problems)
+    edges, graph = load_sequencing(sources, vocabulary, catalogue, rule_files, problems)
+    if policy is None:
+        raise RulebookError(problems)
+    policy = replace(policy, edges=edges)
+    rules = {r.id: r for r in rule_files.rules}
+    last = max([r.stage for r in rules.values()] + [1])
+    person_fields, _ = fields_for_stage(last, vocabulary, rule_files)
+    problems += check_limits(list(rules.values()), len(person_fields))
+    problems += static_checks(vocabulary, catalogue, rules)
+    problems += provision_gaps(vocabulary, catalogue)
+    problems += thin_provision(vocabulary, catalogue, policy.thin_provision)
+    if any(p.severity == "error" for p in problems):
+        raise RulebookError(problems)
+    stages = compile_stages(list(rules.values()))
+    computed = tuple(sorted(rule_files.computed, key=lambda c: c.stage))  # stable: declared order
+    need_stages = frozenset(stages_joining_needs(list(rules.values())))
+    return Checked(
+        sources,
+        vocabulary,
+        catalogue,
+        rules,
+        computed,
+        policy,
+        stages,
+        sorted(problems),
+        need_stages,
+        graph,
+    )
+
+
+def check(rules_dir: Path = DEFAULT_RULES, catalogue_dir: Path = DEFAULT_CATALOGUE) -> Checked:
+    return check_sources(read_sources(Path(rules_dir), Path(catalogue_dir)))
+
+
+def build(checked: Checked, probe: bool = True) -> Rulebook:
+    """Compile a checked rulebook into a live engine (first in a subprocess, if ``probe``)."""
+    if probe:
+        failure = probe_compile(checked.stages)
+        if failure is not None:
+            raise RulebookError([Problem("rules/rulesets/", 1, failure)])
+    chained = chained_names(list(checked.rules.values()))
+
+    def asserted(stage: int, name: str) -> bool:
+        names = chained.get(stage, set())
+        return names is None or name in names
+
+    derivations = {
+        rule.id: tuple(
+            Derivation(o.name, o.value, o.per_need, o.precedence)
+            for o in rule.outcomes
+            if o.kind == "derive" and asserted(rule.stage, o.name)
+        )
+        for rule in checked.rules.values()
+    }
+    engine = Engine(checked.stages, derivations, checked.version)
+    files = {name: source.text for name, source in checked.sources.files.items()}
+    return Rulebook(checked, engine, files)
+
+
+def load(
+    rules_dir: Path = DEFAULT_RULES, catalogue_dir: Path = DEFAULT_CATALOGUE, probe: bool = True
+) -> Rulebook:
+    """Read, check and compile the rulebook in two folders."""
+    return build(check(rules_dir, catalogue_dir), probe=probe)

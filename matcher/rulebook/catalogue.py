@@ -1,0 +1,139 @@
+"""catalogue/interventions/*.yaml → validated Intervention records, every problem with its line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from matcher.model.catalogue import Intervention
+from matcher.model.errors import Problem
+from matcher.model.vocabulary import Vocabulary, suggest
+from matcher.rulebook.sources import Sources, line_of
+
+# Which vocabulary list each coded field draws from.
+_CODED: dict[str, str] = {
+    "kind": "kinds",
+    "tier": "tiers",
+    "provider": "providers",
+    "intensity": "intensities",
+    "needs": "need_areas",
+    "formats": "formats",
+    "delivery": "delivery_times",
+    "settings": "settings",
+    "regions": "regions",
+    "eligibility.gender": "genders",
+    "eligibility.ogrs_band": "band:ogrs_band",
+    "eligibility.rosh": "scale:rosh",
+    "eligibility.osp_band": "scale:osp",
+    "eligibility.sentence_type": "sentence_types",
+    "eligibility.requires_flags": "flags",
+    "eligibility.requires_responsivity": "responsivity",
+    "exclusions.flags": "flags",
+    "exclusions.responsivity": "responsivity",
+}
+
+
+def allowed_codes(vocabulary: Vocabulary, kind: str) -> list[str]:
+    if kind == "regions":
+        return list(vocabulary.regions)
+    if kind.startswith("band:"):
+        spec = vocabulary.bands.get(kind[5:])
+        return [b.band for b in spec.bands] if spec else []
+    if kind.startswith("scale:"):
+        return list(vocabulary.scales.get(kind[6:], ()))
+    if kind in vocabulary.lists:
+        return list(vocabulary.lists[kind])
+    return list(vocabulary.codes(kind))
+
+
+def load_catalogue(
+    sources: Sources, vocabulary: Vocabulary, problems: list[Problem]
+) -> dict[str, Intervention]:
+    """Every intervention in catalogue/interventions/, keyed and sorted by id."""
+    found: dict[str, Intervention] = {}
+    for name in sorted(sources.files):
+        if not name.startswith("catalogue/interventions/"):
+            continue
+        data = sources.files[name].data
+        entries = data.get("interventions") if isinstance(data, dict) else None
+        if not isinstance(entries, list):
+            problems.append(
+                Problem(name, 1, "a catalogue file needs a top-level 'interventions:' list")
+            )
+            continue
+        for index, entry in enumerate(entries):
+            intervention = _one(name, index, entry, entries, vocabulary, problems)
+            if intervention is None:
+                continue
+            if intervention.id in found:
+                first = found[intervention.id]
+                problems.append(
+                    Problem(
+                        name,
+                        intervention.line,
+                        f"duplicate intervention id {intervention.id!r} (first at {first.file}:{first.line})",
+                    )
+                )
+                continue
+            found[intervention.id] = intervention
+    _check_prerequisites(found, problems)
+    return dict(sorted(found.items()))
+
+
+def _one(
+    name: str,
+    index: int,
+    entry: Any,
+    entries: list[Any],
+    vocabulary: Vocabulary,
+    problems: list[Problem],
+) -> Intervention | None:
+    line = line_of(entries, index)
+    try:
+        intervention = Intervention.model_validate({**entry, "file": name, "line": line})
+    except (ValidationError, TypeError) as error:
+        for detail in error.errors() if isinstance(error, ValidationError) else []:
+            loc = [p for p in detail["loc"] if p not in ("list[str]", "literal['all']")]
+            problems.append(
+                Problem(
+                    name,
+                    line_of(entries, index, *loc),
+                    f"intervention #{index + 1} {'.'.join(map(str, loc))}: {detail['msg'].lower()}",
+                )
+            )
+        if isinstance(error, TypeError):
+            problems.append(Problem(name, line, f"intervention #{index + 1} must be a mapping"))
+        return None
+    for path, kind in _CODED.items():
+        value: Any = entry
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is None or value == "all":
+            continue
+        allowed = allowed_codes(vocabulary, kind)
+        for code in value if isinstance(value, list) else [value]:
+            if code not in allowed:
+                problems.append(
+                    Problem(
+                        name,
+                        line_of(entries, index, *path.split(".")),
+                        f"{intervention.id}: unknown {path} code {code!r}",
+                        suggest(code, allowed),
+                    )
+                )
+    return intervention
+
+
+def _check_prerequisites(found: dict[str, Intervention], problems: list[Problem]) -> None:
+    for intervention in found.values():
+        for prerequisite in intervention.prerequisites:
+            if prerequisite not in found:
+                problems.append(
+                    Problem(
+                        intervention.file,
+                        intervention.line,
+                        f"{intervention.id}: unknown prerequisite {prerequisite!r}",
+                        suggest(prerequisite, found),
+                    )
+                )

@@ -1,0 +1,371 @@
+"""Rule files (rules/rulesets/*.yaml) → RuleSpec records: id, plain-English text, source, when, then."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matcher.model.catalogue import Intervention
+from matcher.model.errors import Problem
+from matcher.model.policy import Text
+from matcher.model.rules import ComputedField, Outcome, RuleFiles, RuleSpec
+from matcher.model.vocabulary import Band, Vocabulary, suggest
+from matcher.rulebook.eligibility import catalogue_rule_texts
+from matcher.rulebook.fields import fields_for_stage, need_fields
+from matcher.rulebook.language import ConditionParser
+from matcher.rulebook.selectors import resolve_targets
+from matcher.rulebook.shapes import ExampleSpec, ThenSpec, validated
+from matcher.rulebook.sources import LineDict, Sources, line_of, section
+
+RULESET_PREFIX = "rules/rulesets/"
+
+
+OUTCOMES = ("recommend", "exclude", "adapt", "flag", "derive")
+
+
+def _files(sources: Sources) -> list[tuple[str, LineDict]]:
+    found = []
+    for name in sorted(sources.files):
+        if name.startswith(RULESET_PREFIX):
+            data = sources.files[name].data
+            if isinstance(data, LineDict):
+                found.append((name, data))
+    return found
+
+
+def load_rules(
+    sources: Sources,
+    vocabulary: Vocabulary,
+    catalogue: dict[str, Intervention],
+    eligibility_texts: dict[str, Text],
+    problems: list[Problem],
+) -> RuleFiles:
+    """Parse every rule file, then the catalogue's eligibility, into one list of RuleSpecs."""
+    result = RuleFiles()
+    files = _files(sources)
+    if not files:
+        problems.append(Problem(RULESET_PREFIX, 1, "no rule files found"))
+    for name, data in files:
+        stage = data.get("stage", 1)
+        if not isinstance(stage, int) or stage < 1:
+            problems.append(
+                Problem(name, line_of(data, "stage"), "'stage' must be a whole number ≥ 1")
+            )
+            stage = 1
+        result.computed += _computed(name, data, stage, vocabulary, problems)
+        _declare_derivations(name, data, stage, result.derived, problems)
+    last_stage = max(
+        [d.get("stage", 1) for _, d in files if isinstance(d.get("stage", 1), int)] + [1]
+    )
+    seen: dict[str, str] = {}
+    for name, data in files:
+        stage = data.get("stage", 1) if isinstance(data.get("stage", 1), int) else 1
+        rules = data.get("rules")
+        if not isinstance(rules, list):
+            problems.append(Problem(name, data.line, "a rule file needs a 'rules:' list"))
+            continue
+        for index, raw in enumerate(rules):
+            spec = _rule(name, rules, index, raw, stage, vocabulary, catalogue, result, problems)
+            if spec is None:
+                continue
+            if spec.id in seen:
+                problems.append(
+                    Problem(
+                        name, spec.line, f"duplicate rule id {spec.id!r} (first in {seen[spec.id]})"
+                    )
+                )
+                continue
+            seen[spec.id] = f"{name}:{spec.line}"
+            result.rules.append(spec)
+    for intervention in catalogue.values():
+        for raw in catalogue_rule_texts(intervention, vocabulary, eligibility_texts):
+            spec = _rule(
+                intervention.file,
+                [raw],
+                0,
+                raw,
+                last_stage,
+                vocabulary,
+                catalogue,
+                result,
+                problems,
+                intervention.line,
+            )
+            if spec is not None:
+                result.rules.append(spec)
+    return result
+
+
+def _computed(
+    name: str, data: LineDict, stage: int, vocabulary: Vocabulary, problems: list[Problem]
+) -> list[ComputedField]:
+    found = []
+    for field_name, spec in section(data, "computed", dict, name, problems).items():
+        line = line_of(data, "computed", field_name)
+        if isinstance(spec, dict) and isinstance(spec.get("sum"), list):
+            found.append(ComputedField(str(field_name), "sum", tuple(spec["sum"]), stage=stage))
+        elif (
+            isinstance(spec, dict)
+            and isinstance(spec.get("band_of"), str)
+            and isinstance(spec.get("bands"), list)
+            and all(
+                isinstance(r, dict) and "band" in r and isinstance(r.get("from"), int | float)
+                for r in spec["bands"]
+            )
+        ):
+            rows = tuple(Band(str(r["band"]), float(r["from"])) for r in spec["bands"])
+            if [r.start for r in rows] != sorted({r.start for r in rows}):
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        f"computed band {field_name!r}: 'from' values must strictly increase",
+                    )
+                )
+            found.append(
+                ComputedField(
+                    str(field_name), "band", (str(spec["band_of"]),), stage=stage, bands=rows
+                )
+            )
+        elif (
+            isinstance(spec, dict)
+            and isinstance(spec.get("highest"), list)
+            and spec.get("scale") in vocabulary.scales
+        ):
+            found.append(
+                ComputedField(
+                    str(field_name), "highest", tuple(spec["highest"]), spec["scale"], stage
+                )
+            )
+        else:
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    f"computed field {field_name!r} needs 'sum: [fields]', 'band_of: field' with 'bands', or 'highest: [fields]' with a known 'scale'",
+                )
+            )
+    return found
+
+
+def _declare_derivations(
+    name: str,
+    data: LineDict,
+    stage: int,
+    derived: dict[str, dict[str, Any]],
+    problems: list[Problem],
+) -> None:
+    rules = data.get("rules")
+    for index, raw in enumerate(rules if isinstance(rules, list) else []):
+        derive = (
+            (raw.get("then") or {}).get("derive")
+            if isinstance(raw, dict) and isinstance(raw.get("then"), dict)
+            else None
+        )
+        if not isinstance(derive, dict) or not derive.get("name"):
+            continue
+        entry = derived.setdefault(
+            str(derive["name"]),
+            {"stage": stage, "values": set(), "per_need": bool(derive.get("per_need"))},
+        )
+        if entry["stage"] != stage:
+            problems.append(
+                Problem(
+                    name,
+                    line_of(data, "rules", index),
+                    f"{derive['name']!r} is derived in stage {entry['stage']} and in stage {stage}; derive each name in one stage",
+                )
+            )
+        value = derive.get("value", True)
+        if isinstance(
+            value, str | int | float | bool
+        ):  # anything else is reported by the rule's own check
+            entry["values"].add(value)
+
+
+def condition_parser(stage: int, vocabulary: Vocabulary, rule_files: RuleFiles) -> ConditionParser:
+    """A parser for the conditions of a rule in ``stage``: the fields and codes it may test."""
+    person, derived = fields_for_stage(stage, vocabulary, rule_files)
+    codes = {
+        kind: tuple(vocabulary.codes(kind))
+        for kind in ("responsivity", "strengths", "flags", "requirements", "need_areas")
+    }
+    return ConditionParser(person, need_fields(vocabulary), derived, codes)
+
+
+def _rule(
+    name: str,
+    rules: list[Any],
+    index: int,
+    raw: Any,
+    stage: int,
+    vocabulary: Vocabulary,
+    catalogue: dict[str, Intervention],
+    rule_files: RuleFiles,
+    problems: list[Problem],
+    fixed_line: int | None = None,
+) -> RuleSpec | None:
+    line = fixed_line or line_of(rules, index)
+
+    def where(*path: str | int) -> int:
+        return fixed_line or line_of(rules, index, *path)
+
+    if not isinstance(raw, dict):
+        problems.append(
+            Problem(
+                name, line, "each rule must be a mapping with id, description, source, when, then"
+            )
+        )
+        return None
+    missing = [k for k in ("id", "description", "source", "then") if not raw.get(k)]
+    unknown = [
+        k for k in raw if k not in ("id", "description", "source", "when", "then", "examples")
+    ]
+    for key in missing:
+        problems.append(
+            Problem(name, line, f"rule {raw.get('id', f'#{index + 1}')!r} has no {key!r}")
+        )
+    for key in unknown:
+        problems.append(
+            Problem(
+                name,
+                where(key),
+                f"unknown rule key {key!r}",
+                suggest(key, ("id", "description", "source", "when", "then", "examples")),
+            )
+        )
+    if missing:
+        return None
+    parser = condition_parser(stage, vocabulary, rule_files)
+    condition = parser.parse(raw.get("when"))
+    for message in parser.problems:
+        problems.append(Problem(name, where("when"), f"rule {raw['id']!r}: {message}"))
+    rule_id = str(raw["id"])
+    root, path = (None, ()) if fixed_line else (rules, (index,))
+    then = raw["then"]
+    if isinstance(then, dict):
+        for key in [k for k in then if k not in OUTCOMES]:
+            problems.append(
+                Problem(
+                    name,
+                    where("then", key),
+                    f"rule {rule_id!r}: unknown outcome {key!r}",
+                    suggest(key, OUTCOMES),
+                )
+            )
+        then = {k: v for k, v in then.items() if k in OUTCOMES}
+    spec = validated(ThenSpec, then, name, root, (*path, "then"), f"rule {rule_id!r}", problems)
+    outcomes = _outcomes(rule_id, spec, catalogue, problems, name, where("then")) if spec else []
+    raw_examples = raw.get("examples") or []
+    if not isinstance(raw_examples, list):
+        problems.append(
+            Problem(name, where("examples"), f"rule {rule_id!r}: 'examples' must be a list")
+        )
+        raw_examples = []
+    examples = [
+        example
+        for number, example in enumerate(raw_examples)
+        if validated(
+            ExampleSpec,
+            example,
+            name,
+            root,
+            (*path, "examples", number),
+            f"rule {rule_id!r} example {number + 1}",
+            problems,
+        )
+    ]
+    return RuleSpec(
+        str(raw["id"]),
+        " ".join(str(raw["description"]).split()),
+        str(raw["source"]),
+        stage,
+        name,
+        line,
+        condition,
+        tuple(outcomes),
+        tuple(examples),
+    )
+
+
+def _outcomes(
+    rule_id: str,
+    then: ThenSpec,
+    catalogue: dict[str, Intervention],
+    problems: list[Problem],
+    name: str,
+    line: int,
+) -> list[Outcome]:
+    found = []
+    if then.flag is not None:
+        found.append(Outcome("flag", code=then.flag.code or rule_id))
+    if then.derive is not None:
+        d = then.derive
+        found.append(
+            Outcome(
+                "derive", name=d.name, value=d.value, per_need=d.per_need, precedence=d.precedence
+            )
+        )
+    for kind, spec in (
+        ("recommend", then.recommend),
+        ("exclude", then.exclude),
+        ("adapt", then.adapt),
+    ):
+        if spec is None:
+            continue
+        targets = resolve_targets(
+            spec,
+            catalogue,
+            lambda m: problems.append(Problem(name, line, f"rule {rule_id!r}: {m[0]}", m[1])),
+        )
+        if not targets:
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    f"rule {rule_id!r}: {kind} selects no intervention in the catalogue",
+                    severity="warning",
+                )
+            )
+        found.append(
+            Outcome(
+                kind,
+                targets,
+                spec.weight,
+                include=spec.include or spec.prepares,
+                prepares=spec.prepares,
+            )
+        )
+    if not found:
+        problems.append(
+            Problem(
+                name,
+                line,
+                f"rule {rule_id!r}: 'then' needs an outcome: one of {', '.join(OUTCOMES)}",
+            )
+        )
+    return found
+
+
+def add_policy_rule(
+    rule_files: RuleFiles,
+    vocabulary: Vocabulary,
+    problems: list[Problem],
+    stage: int,
+    about: tuple[str, str, str],
+    when: Any,
+    place: tuple[str, int],
+    outcome: Outcome,
+) -> None:
+    """A rule written by a policy file (a capacity rule, a conditional sequencing edge).
+
+    ``about`` is (rule id, description, source) and ``place`` is (file, line).
+    """
+    rule_id, description, source = about
+    file, line = place
+    parser = condition_parser(stage, vocabulary, rule_files)
+    condition = parser.parse(when)
+    for message in parser.problems:
+        problems.append(Problem(file, line, f"{rule_id}: {message}"))
+    rule_files.rules.append(
+        RuleSpec(rule_id, description, source, stage, file, line, condition, (outcome,))
+    )

@@ -1,0 +1,153 @@
+"""The shape of rule-file entries (pydantic): checked before anything reads them, so a wrongly
+shaped value is a problem with its file and line, never a crash of the checker."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from matcher.model.errors import Problem
+from matcher.model.policy import NEED_ORDER_CRITERIA
+from matcher.rulebook.sources import line_of
+
+Scalar = str | int | float | bool
+
+
+Selector = dict[str, Scalar | list[Scalar]]
+
+
+_STRICT = ConfigDict(frozen=True, extra="forbid")
+
+
+class TargetSpec(BaseModel):
+    model_config = _STRICT
+
+    interventions: list[str] = Field(default_factory=list)
+    select: Selector | None = None
+    weight: float = 1.0
+    include: bool = False
+    prepares: bool = False
+
+
+class FlagSpec(BaseModel):
+    model_config = _STRICT
+
+    code: str | None = None
+
+
+class DeriveSpec(BaseModel):
+    model_config = _STRICT
+
+    name: str
+    value: Scalar = True
+    per_need: bool = False
+    precedence: int = 100
+
+
+class ThenSpec(BaseModel):
+    model_config = _STRICT
+
+    recommend: TargetSpec | None = None
+    exclude: TargetSpec | None = None
+    adapt: TargetSpec | None = None
+    flag: FlagSpec | None = None
+    derive: DeriveSpec | None = None
+
+
+class ExampleSpec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    description: str = ""
+    assessment: dict[str, Any] = Field(default_factory=dict)
+    fires: bool
+
+
+class EdgeSpec(BaseModel):
+    model_config = _STRICT
+
+    id: str
+    before: Selector
+    after: Selector
+    type: Literal["finish_to_start", "start_to_start"] = "finish_to_start"
+    lag_weeks: Annotated[int, Field(ge=0, le=104)] = 0
+    when: Any = None
+    rationale: str
+    source: str
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validated(
+    model: type[M],
+    raw: Any,
+    file: str,
+    root: Any,
+    path: tuple[str | int, ...],
+    what: str,
+    problems: list[Problem],
+) -> M | None:
+    """``raw`` as a ``model``, or None with one Problem per bad field (file and line)."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        for detail in error.errors():
+            loc = tuple(p for p in detail["loc"] if isinstance(p, int) or "[" not in str(p))
+            where = ".".join(str(p) for p in loc) or "(the whole entry)"
+            problems.append(
+                Problem(
+                    file, line_of(root, *path, *loc), f"{what}: {where}: {detail['msg'].lower()}"
+                )
+            )
+        return None
+
+
+class SelectionSpec(BaseModel):
+    model_config = _STRICT
+
+    priority_need: str
+    multi_need_bonus: Annotated[float, Field(ge=0)]
+    max_items: Annotated[int, Field(ge=1)]
+    assessed_from_severity: Annotated[int, Field(ge=0)]
+    need_order: list[str]
+
+    @field_validator("need_order")
+    @classmethod
+    def _known_criteria(cls, value: list[str]) -> list[str]:
+        unknown = [c for c in value if c not in NEED_ORDER_CRITERIA]
+        if unknown:
+            raise ValueError(
+                f"unknown criterion {unknown[0]!r}; use {', '.join(NEED_ORDER_CRITERIA)}"
+            )
+        return value
+
+
+class CapacitySpec(BaseModel):
+    model_config = _STRICT
+
+    max_concurrent: Annotated[int, Field(ge=1)]
+    max_hours_per_week: Annotated[float, Field(gt=0)]
+
+
+class PathwaySpec(BaseModel):
+    model_config = _STRICT
+
+    pathway: str
+    risk_level: str
+    need_level: str
+    shown_when_given: list[str]
+
+
+class RarSpec(BaseModel):
+    model_config = _STRICT
+
+    providers: list[str]
+    days_per_session: Annotated[float, Field(gt=0)]
+
+
+class ThinProvisionSpec(BaseModel):
+    model_config = _STRICT
+
+    providers: list[str]
+    tiers: list[str]
