@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.errors import ApiError
-from api.service import Pictures, Reloader
 from api.settings import Settings
+from api.state import Pictures, Reloader
 from matcher.model.contract import Plan
 from matcher.rulebook.book import Rulebook
 from matcher.rulebook.live import LiveRulebook

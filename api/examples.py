@@ -11,7 +11,6 @@ from typing import Any
 from fastapi.openapi.models import Example
 
 from matcher.model.contract import Assessment
-from matcher.rulebook.book import Rulebook
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"  # data, not code
 EXAMPLE_TODAY = date(2026, 11, 1)
@@ -53,41 +52,3 @@ VALIDATE_EXAMPLES = {
 
 def example_plan_assessment() -> Assessment:
     return Assessment.model_validate(ASSESSMENT)
-
-
-def response_examples(rulebook: Rulebook) -> dict[tuple[str, str], Any]:
-    """(path, method) → a real response body, computed with the live rulebook at start-up."""
-    from api import service
-    from matcher.planning.planner import plan
-
-    assessment = example_plan_assessment()
-    found = plan(assessment, rulebook, today=EXAMPLE_TODAY)
-    graph = service.graph(rulebook)
-    listing = service.interventions(
-        rulebook,
-        need_area=assessment.needs[0].area if assessment.needs else None,
-        region=assessment.region,
-        kind=None,
-        gender=None,
-    )
-    batch = service.plan_batch([ASSESSMENT, BAD], rulebook, 10, EXAMPLE_TODAY, False)
-    validate = service.validate(rulebook, BROKEN_RULE_FILES)
-    return {
-        ("/v1/plans", "post"): found.model_dump(mode="json"),
-        ("/v1/matches", "post"): service.match(
-            assessment, rulebook, EXAMPLE_TODAY, False
-        ).model_dump(mode="json"),
-        ("/v1/plans/batch", "post"): batch.model_dump(mode="json", exclude_none=True),
-        ("/v1/interventions", "get"): listing.model_dump(mode="json"),
-        ("/v1/interventions/{intervention_id}", "get"): listing.interventions[0].model_dump(
-            mode="json"
-        )
-        if listing.interventions
-        else None,
-        ("/v1/rules", "get"): service.rules_info(rulebook).model_dump(mode="json"),
-        ("/v1/rules/validate", "post"): validate.model_dump(mode="json"),
-        ("/v1/sequencing-graph", "get"): {
-            **graph.model_dump(mode="json"),
-            "edges": [e.model_dump() for e in graph.edges[:3]],
-        },
-    }

@@ -13,11 +13,11 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 
-from api import errors, examples
+from api import errors, examples, service
 from api.middleware import Guard
 from api.routes import catalogue, floor, ops, plans, rules
-from api.service import Pictures, Reloader
 from api.settings import Settings
+from api.state import Pictures, Reloader
 from matcher.model.errors import RulebookError
 from matcher.planning.planner import plan
 from matcher.rulebook import build as rulebook_module
@@ -75,7 +75,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     book = await run_in_threadpool(_load, settings)
     app.state.reloader = Reloader(settings)
     app.state.pictures = Pictures()
-    app.state.examples = await run_in_threadpool(examples.response_examples, book)
+    app.state.examples = await run_in_threadpool(service.response_examples, book)
     if settings.bench_endpoints:
         app.state.floor_plan = plan(
             examples.example_plan_assessment(), book, today=examples.EXAMPLE_TODAY

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import logging
-import secrets
-import threading
 import uuid
 from collections.abc import Sequence
 from datetime import date
@@ -13,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from api import examples
 from api.errors import (
     ApiError,
     ErrorItem,
@@ -20,7 +18,6 @@ from api.errors import (
     envelope,
     field_errors,
     log_internal,
-    problem_items,
 )
 from api.schemas import (
     BatchFailed,
@@ -33,12 +30,10 @@ from api.schemas import (
     MatchResponse,
     PolicyEdge,
     ProblemOut,
-    ReloadResponse,
     RulesInfo,
     Selected,
     ValidateResponse,
 )
-from api.settings import Settings
 from matcher.model.catalogue import Intervention
 from matcher.model.contract import Assessment, Plan
 from matcher.model.errors import (
@@ -53,7 +48,6 @@ from matcher.planning.planner import plan
 from matcher.reports.explain import explain as make_explanation
 from matcher.rulebook.book import Rulebook
 from matcher.rulebook.build import check_sources
-from matcher.rulebook.live import LiveRulebook
 from matcher.rulebook.sources import sources_from_texts
 
 logger = logging.getLogger("matcher.api")
@@ -299,63 +293,38 @@ def graph(rulebook: Rulebook) -> GraphResponse:
     )
 
 
-class Pictures:
-    """Drawn sequencing graphs, one per rules version and format (matplotlib is not thread-safe)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._drawn: dict[tuple[str, str], bytes] = {}
-
-    def draw(self, rulebook: Rulebook, fmt: str) -> bytes:
-        from matcher.reports.pictures import draw_policy_graph  # matplotlib is slow: on demand
-
-        with self._lock:
-            key = (rulebook.version, fmt)
-            if key not in self._drawn:
-                buffer = io.BytesIO()
-                draw_policy_graph(rulebook, buffer, fmt)
-                self._drawn = {k: v for k, v in self._drawn.items() if k[0] == rulebook.version}
-                self._drawn[key] = buffer.getvalue()
-            return self._drawn[key]
-
-
-class Reloader:
-    """Reloads the live rulebook from the configured folders, one reload at a time."""
-
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._lock = threading.Lock()
-
-    def authorise(self, authorization: str | None) -> None:
-        token = self._settings.admin_token
-        if token is None:  # closed unless an operator has set a token; SIGHUP still reloads
-            raise ApiError(
-                403, "reloading over HTTP is switched off: set MATCHER_ADMIN_TOKEN, or send SIGHUP"
-            )
-        expected = f"Bearer {token.get_secret_value()}"
-        if not secrets.compare_digest((authorization or "").encode(), expected.encode()):
-            raise ApiError(
-                403, "reloading needs the header Authorization: Bearer <MATCHER_ADMIN_TOKEN>"
-            )
-
-    def reload(self, live: LiveRulebook) -> ReloadResponse:
-        with self._lock:
-            old = live.current.version
-            try:
-                new = live.reload(self._settings.rules_dir, self._settings.catalogue_dir)
-            except RulebookError as error:
-                logger.warning("reload refused: %s; %s is still live", error, old)
-                items = problem_items(error.problems)
-                raise ApiError(
-                    422,
-                    f"the rulebook was not reloaded: {len(items)} problem(s); {old} is still live",
-                    items,
-                    "rulebook_invalid",
-                ) from error
-            logger.info("reloaded rules %s -> %s", old, new.version)
-            return ReloadResponse(
-                rules_version=new.version,
-                previous_version=old,
-                changed=new.version != old,
-                reloads=live.reloads,
-            )
+def response_examples(rulebook: Rulebook) -> dict[tuple[str, str], Any]:
+    """(path, method) → a real response body, computed with the live rulebook at start-up."""
+    assessment = examples.example_plan_assessment()
+    found = plan(assessment, rulebook, today=examples.EXAMPLE_TODAY)
+    drawn = graph(rulebook)
+    listing = interventions(
+        rulebook,
+        need_area=assessment.needs[0].area if assessment.needs else None,
+        region=assessment.region,
+        kind=None,
+        gender=None,
+    )
+    batch = plan_batch(
+        [examples.ASSESSMENT, examples.BAD], rulebook, 10, examples.EXAMPLE_TODAY, False
+    )
+    validated = validate(rulebook, examples.BROKEN_RULE_FILES)
+    return {
+        ("/v1/plans", "post"): found.model_dump(mode="json"),
+        ("/v1/matches", "post"): match(
+            assessment, rulebook, examples.EXAMPLE_TODAY, False
+        ).model_dump(mode="json"),
+        ("/v1/plans/batch", "post"): batch.model_dump(mode="json", exclude_none=True),
+        ("/v1/interventions", "get"): listing.model_dump(mode="json"),
+        ("/v1/interventions/{intervention_id}", "get"): listing.interventions[0].model_dump(
+            mode="json"
+        )
+        if listing.interventions
+        else None,
+        ("/v1/rules", "get"): rules_info(rulebook).model_dump(mode="json"),
+        ("/v1/rules/validate", "post"): validated.model_dump(mode="json"),
+        ("/v1/sequencing-graph", "get"): {
+            **drawn.model_dump(mode="json"),
+            "edges": [e.model_dump() for e in drawn.edges[:3]],
+        },
+    }

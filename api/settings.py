@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from matcher.rulebook.build import DEFAULT_CATALOGUE, DEFAULT_RULES
+from matcher.rulebook.paths import DEFAULT_CATALOGUE, DEFAULT_RULES
 
 _TRUE = {"1", "true", "yes", "on"}
 

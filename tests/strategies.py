@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 from matcher.model.catalogue import Intervention
 from matcher.model.contract import Assessment, Reason
 from matcher.model.policy import Capacity, Edge
-from matcher.planning.selection import Choice
+from matcher.planning.choices import Choice
 from matcher.rulebook import build as rulebook_module
 from matcher.rulebook.book import Checked
+from matcher.rulebook.paths import DEFAULT_CATALOGUE, DEFAULT_RULES
 from matcher.rulebook.sequencing import EDGE_TYPES
 
 SENTENCE_START = date(2026, 11, 1)  # == tests.conftest.TODAY
@@ -31,7 +32,7 @@ SCORE_BOUNDARIES = (0.0, 2.99, 3.0, 29.99, 30.0, 49.99, 50.0, 59.99, 60.0, 74.99
 @functools.cache
 def shipped() -> Checked:
     """The shipped rules and catalogue, checked but not compiled (no engine: cheap, shareable)."""
-    return rulebook_module.check(rulebook_module.DEFAULT_RULES, rulebook_module.DEFAULT_CATALOGUE)
+    return rulebook_module.check(DEFAULT_RULES, DEFAULT_CATALOGUE)
 
 
 def percent(boundaries: tuple[float, ...] = SCORE_BOUNDARIES) -> st.SearchStrategy[float]:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from matcher.model.contract import Assessment
-from matcher.rulebook.build import DEFAULT_CATALOGUE, DEFAULT_RULES
+from matcher.rulebook.paths import DEFAULT_CATALOGUE, DEFAULT_RULES
 
 # A folder holding both of these is a rules checkout: commands run inside it read its files.
 CHECKOUT_MARKERS = ("rules/vocabulary.yaml", "catalogue")

@@ -8,13 +8,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from matcher.model.errors import RulebookError
 from matcher.reports.diff import diff, read_caseload, render
+from matcher.rulebook.build import load
+from matcher.rulebook.paths import DEFAULT_CATALOGUE
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from matcher.model.errors import RulebookError
-    from matcher.rulebook.build import DEFAULT_CATALOGUE, load
-
     books = []
     for rules, catalogue in ((args.old, args.catalogue_old), (args.new, args.catalogue_new)):
         try:

@@ -9,16 +9,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from matcher.cli.common import add_folders, folders
+from matcher.cli.common import add_folders, folders, read_assessment
+from matcher.model.errors import AssessmentError
 from matcher.reports.explain import explain, render
 from matcher.rulebook.build import load
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
-
-    from matcher.cli.common import read_assessment
-    from matcher.model.errors import AssessmentError
 
     book = load(*folders(args), probe=False)
     try:

@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from matcher.cli.common import add_folders, folders
+from matcher.model.errors import RulebookError
 from matcher.reports.scenarios import report, run_all
 from matcher.rulebook.build import load
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from matcher.model.errors import RulebookError
-
     try:
         rules, catalogue = folders(args, announce=True)
         book = load(rules, catalogue, probe=False)

@@ -59,6 +59,11 @@ _sessions: dict[str, _Session] = {}
 _sid_counter = itertools.count()
 
 
+def open_sessions() -> int:
+    """How many evaluations hold a durable_rules session right now, across every engine."""
+    return len(_sessions)
+
+
 def _action(rule_id: str, derivations: tuple[Derivation, ...]) -> Callable[[Any], None]:
     """What a rule does when it fires: record the firing and assert its derived facts."""
 
@@ -142,6 +147,21 @@ class Engine:
     @property
     def stages(self) -> list[int]:
         return sorted(self._names)
+
+    @property
+    def ruleset_names(self) -> tuple[str, ...]:
+        """The versioned durable_rules ruleset names, one per stage."""
+        return tuple(self._names[stage] for stage in sorted(self._names))
+
+    @property
+    def free_slots(self) -> int:
+        """Evaluation slots not in use (all of them when nothing is being evaluated)."""
+        return int(self._slots._value)
+
+    @property
+    def host(self) -> Any:
+        """The durable_rules Host behind this engine, for diagnostics and the guard tests."""
+        return self._host
 
     def evaluate(
         self, stage: int, facts: list[dict[str, Any]], timeout: float = 10.0

@@ -96,6 +96,7 @@ _DURABLE_OP = {
 def to_durable(expr: Expr) -> dict[str, Any]:
     """One expression in durable_rules JSON. One-of lists become ``$or`` (there is no ``$in``).
 
+    >>> from matcher.model.conditions import AnyOf
     >>> to_durable(AnyOf((Test("band", "eq", "high"), Test("ovp", "gte", 60))))
     {'$or': [{'band': 'high'}, {'$gte': {'ovp': 60}}]}
     """

@@ -14,6 +14,7 @@ Percent = Annotated[float, Field(ge=0, le=100)]
 
 
 Code = Annotated[str, Field(min_length=1, max_length=64)]
+MAX_LIST = 64  # a bound on request size, not policy
 
 
 class Sentence(BaseModel):
@@ -67,7 +68,9 @@ class Assessment(BaseModel):
     region: Code | None = None
     sentence: Sentence
     risk: Risk = Field(default_factory=Risk)
-    needs: list[Need] = Field(default_factory=list, max_length=10)
+    # how many need areas there are is the vocabulary's to say (unknown or repeated areas are
+    # refused); this bound only keeps a request small
+    needs: list[Need] = Field(default_factory=list, max_length=MAX_LIST)
     strengths: list[Code] = Field(default_factory=list, max_length=30)
     responsivity: list[Code] = Field(default_factory=list, max_length=30)
     oasys_items: dict[str, Annotated[int, Field(ge=0, le=2)]] = Field(

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from matcher.model.contract import UnmetNeed, Warning
 from matcher.model.policy import Capacity, Policy
+from matcher.planning.choices import Choice, Selection, Taken
 from matcher.planning.schedule import Slot, sequence
-from matcher.planning.selection import Choice, Selection, take
 
 
 @dataclass
@@ -48,6 +48,61 @@ def fit(
         out |= {c.intervention.id for c in new}
     choices = [s.choice for s in slots]
     return Fitted(slots, choices, dropped, overrunning, taken.unmet, taken.warnings)
+
+
+def take(selection: Selection, out: frozenset[str], policy: Policy) -> Taken:
+    """Walk the ranked alternatives: each priority need not yet covered takes its best
+    alternative that is not ``out`` (left out for time) and whose prerequisites are not out;
+    then every chosen piece of work gets the prerequisites it needs. Pure: reads the selection."""
+    chosen = [c for c in selection.base if c.intervention.id not in out or c.mandatory]
+    ids = {c.intervention.id for c in chosen}
+    covered = {a for c in chosen for a in c.addresses}
+    unmet: dict[str, UnmetNeed] = {}
+    for area in selection.priority_needs:
+        if area in covered:
+            continue
+        if len(chosen) >= selection.max_items:
+            unmet[area] = selection.if_full[area]
+            continue
+        uncovered = set(selection.priority_needs) - covered
+        open_ = [
+            a
+            for a in selection.alternatives[area]
+            if a.choice.intervention.id not in ids | out
+            and not set(a.choice.intervention.prerequisites) & out
+        ]
+        ranked = sorted(
+            open_,
+            key=lambda a: (
+                -a.score(uncovered, selection.multi_need_bonus),
+                a.choice.intervention.id,
+            ),
+        )
+        best = ranked[0].choice if ranked else None
+        if best is None:
+            unmet[area] = selection.if_unmet[area]
+            continue
+        chosen.append(best)
+        ids.add(best.intervention.id)
+        covered.update(best.addresses)
+    warnings = []
+    for made in list(chosen):
+        for first in made.prerequisites:
+            if first.intervention.id in ids:
+                continue
+            if first.intervention.id in out:
+                text = policy.text("prerequisite_not_possible")
+                why = policy.text("prerequisite_no_time").say()
+                message = text.say(
+                    name=made.intervention.name, first=first.intervention.name, why=why
+                )
+                warnings.append(
+                    Warning(code="prerequisite_not_possible", message=message, rule_id=text.rule_id)
+                )
+                continue
+            chosen.append(first)
+            ids.add(first.intervention.id)
+    return Taken(chosen, unmet, warnings)
 
 
 def unscheduled(selection: Selection, policy: Policy) -> Fitted:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from matcher.model.policy import Capacity, CapacityRule, Edge
-from matcher.planning.selection import Choice
+from matcher.planning.choices import Choice
 
 FINISH_TO_START = "finish_to_start"
 
@@ -52,7 +52,7 @@ def plan_graph(choices: list[Choice], edges: tuple[Edge, ...], switched_on: set[
                     choice.intervention.id,
                     FINISH_TO_START,
                     0,
-                    "catalogue.prerequisite",
+                    f"{choice.intervention.id}.prerequisites",  # the catalogue field behind it
                 )
     return graph
 

@@ -8,57 +8,13 @@ alternative of each need, and takes the next one itself when an alternative cann
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from matcher.model.catalogue import Intervention
 from matcher.model.contract import Assessment, Exclusion, Need, Reason, UnmetNeed, Warning
 from matcher.model.policy import Policy
 from matcher.model.vocabulary import Vocabulary
+from matcher.planning.choices import Alternative, Choice, Selection
 from matcher.planning.findings import Findings, Hit
-
-
-@dataclass
-class Choice:
-    """One intervention chosen for the plan, before it is scheduled."""
-
-    intervention: Intervention
-    addresses: list[str]
-    reasons: list[Reason]
-    adaptations: list[Reason]
-    mandatory: bool
-    rank: tuple[int, int, int, str]  # sort key: most pressing first
-    prerequisites: list[Choice] = field(default_factory=list)  # to add with it, if not there yet
-    origin: str = "need"  # mandated | included | need | prerequisite (of other work)
-
-
-@dataclass(frozen=True)
-class Alternative:
-    """One eligible option for a priority need. Its rank depends on what is still uncovered when
-    the need is reached (``take``): the rule weight, plus the policy's bonus for each further
-    uncovered priority need it covers; a tie goes to the id."""
-
-    choice: Choice
-    weight: float
-
-    def score(self, uncovered: set[str], bonus: float) -> float:
-        extra = max(len(uncovered & set(self.choice.intervention.needs)) - 1, 0)
-        return self.weight + bonus * extra
-
-
-@dataclass
-class Selection:
-    """What the plan should hold, before the schedule fits it to the sentence."""
-
-    priority_needs: list[str]  # most pressing first
-    base: list[Choice] = field(default_factory=list)  # mandated and included work, in that order
-    alternatives: dict[str, list[Alternative]] = field(default_factory=dict)  # per priority need
-    if_unmet: dict[str, UnmetNeed] = field(default_factory=dict)  # if every alternative fails
-    if_full: dict[str, UnmetNeed] = field(default_factory=dict)  # if the plan is already full
-    max_items: int = 0  # the most work (prerequisites aside) one plan holds
-    multi_need_bonus: float = 0.0
-    excluded: list[Exclusion] = field(default_factory=list)
-    warnings: list[Warning] = field(default_factory=list)
-
 
 Criterion = Callable[[Need | None, int], int]
 # How each criterion policy may name in ``selection.need_order`` ranks a need (lower first).
@@ -293,70 +249,6 @@ def select(
     selector.needs(assessment)
     selector.exclusions()
     return selector.result
-
-
-@dataclass
-class Taken:
-    """The work a plan takes from a selection, and the needs it leaves unmet."""
-
-    choices: list[Choice]  # in the order taken: base, needs' alternatives, then prerequisites
-    unmet: dict[str, UnmetNeed]
-    warnings: list[Warning]
-
-
-def take(selection: Selection, out: frozenset[str], policy: Policy) -> Taken:
-    """Walk the ranked alternatives: each priority need not yet covered takes its best
-    alternative that is not ``out`` (left out for time) and whose prerequisites are not out;
-    then every chosen piece of work gets the prerequisites it needs. Pure: reads the selection."""
-    chosen = [c for c in selection.base if c.intervention.id not in out or c.mandatory]
-    ids = {c.intervention.id for c in chosen}
-    covered = {a for c in chosen for a in c.addresses}
-    unmet: dict[str, UnmetNeed] = {}
-    for area in selection.priority_needs:
-        if area in covered:
-            continue
-        if len(chosen) >= selection.max_items:
-            unmet[area] = selection.if_full[area]
-            continue
-        uncovered = set(selection.priority_needs) - covered
-        open_ = [
-            a
-            for a in selection.alternatives[area]
-            if a.choice.intervention.id not in ids | out
-            and not set(a.choice.intervention.prerequisites) & out
-        ]
-        ranked = sorted(
-            open_,
-            key=lambda a: (
-                -a.score(uncovered, selection.multi_need_bonus),
-                a.choice.intervention.id,
-            ),
-        )
-        best = ranked[0].choice if ranked else None
-        if best is None:
-            unmet[area] = selection.if_unmet[area]
-            continue
-        chosen.append(best)
-        ids.add(best.intervention.id)
-        covered.update(best.addresses)
-    warnings = []
-    for made in list(chosen):
-        for first in made.prerequisites:
-            if first.intervention.id in ids:
-                continue
-            if first.intervention.id in out:
-                text = policy.text("prerequisite_not_possible")
-                why = policy.text("prerequisite_no_time").say()
-                message = text.say(
-                    name=made.intervention.name, first=first.intervention.name, why=why
-                )
-                warnings.append(
-                    Warning(code="prerequisite_not_possible", message=message, rule_id=text.rule_id)
-                )
-                continue
-            chosen.append(first)
-            ids.add(first.intervention.id)
-    return Taken(chosen, unmet, warnings)
 
 
 def prerequisite_warnings(

@@ -146,35 +146,6 @@ def summarise(
     pathways: Counter[str] = Counter(
         f"{c.pathway[0]} → {c.pathway[1]}" for c in changes if c.pathway
     )
-    by_region: dict[str, dict[str, int]] = {
-        r: {
-            "cases": n,
-            "changed": 0,
-            "added": 0,
-            "dropped": 0,
-            "pathway_changes": 0,
-            "new_unmet": 0,
-            "resolved_unmet": 0,
-        }
-        for r, n in sorted(regions.items())
-    }
-    by_area: dict[str, Counter[str]] = defaultdict(Counter)
-    for c in changes:
-        row = by_region[c.region]
-        row["changed"] += 1
-        row["added"] += len(c.added)
-        row["dropped"] += len(c.dropped)
-        row["pathway_changes"] += c.pathway is not None
-        row["new_unmet"] += len(c.new_unmet)
-        row["resolved_unmet"] += len(c.resolved_unmet)
-        for areas, key in ((c.areas_added, "added"), (c.areas_dropped, "dropped")):
-            for needs in areas.values():
-                for area in needs:
-                    by_area[area][key] += 1
-        for area in c.new_unmet:
-            by_area[area]["new_unmet"] += 1
-        for area in c.resolved_unmet:
-            by_area[area]["resolved_unmet"] += 1
     return {
         "old_version": old_version,
         "new_version": new_version,
@@ -190,11 +161,51 @@ def summarise(
             "new": dict(sorted(Counter(a for c in changes for a in c.new_unmet).items())),
             "resolved": dict(sorted(Counter(a for c in changes for a in c.resolved_unmet).items())),
         },
-        "by_region": by_region,
-        "by_need_area": {a: dict(sorted(v.items())) for a, v in sorted(by_area.items())},
+        "by_region": _by_region(regions, changes),
+        "by_need_area": _by_need_area(changes),
         "changes": [c.as_dict() for c in changes],
         "errors": errors,
     }
+
+
+def _by_region(regions: Counter[str], changes: list[CaseDiff]) -> dict[str, dict[str, int]]:
+    """Cases and changes counted per region (every region of the caseload, changed or not)."""
+    by_region: dict[str, dict[str, int]] = {
+        r: {
+            "cases": n,
+            "changed": 0,
+            "added": 0,
+            "dropped": 0,
+            "pathway_changes": 0,
+            "new_unmet": 0,
+            "resolved_unmet": 0,
+        }
+        for r, n in sorted(regions.items())
+    }
+    for c in changes:
+        row = by_region[c.region]
+        row["changed"] += 1
+        row["added"] += len(c.added)
+        row["dropped"] += len(c.dropped)
+        row["pathway_changes"] += c.pathway is not None
+        row["new_unmet"] += len(c.new_unmet)
+        row["resolved_unmet"] += len(c.resolved_unmet)
+    return by_region
+
+
+def _by_need_area(changes: list[CaseDiff]) -> dict[str, dict[str, int]]:
+    """Interventions added and dropped, and needs newly unmet or resolved, per need area."""
+    by_area: dict[str, Counter[str]] = defaultdict(Counter)
+    for c in changes:
+        for areas, key in ((c.areas_added, "added"), (c.areas_dropped, "dropped")):
+            for needs in areas.values():
+                for area in needs:
+                    by_area[area][key] += 1
+        for area in c.new_unmet:
+            by_area[area]["new_unmet"] += 1
+        for area in c.resolved_unmet:
+            by_area[area]["resolved_unmet"] += 1
+    return {a: dict(sorted(v.items())) for a, v in sorted(by_area.items())}
 
 
 def render(report: dict[str, Any], show_cases: int = 20) -> str:

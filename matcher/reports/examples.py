@@ -27,7 +27,7 @@ def merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_base(rules_dir: Path) -> dict[str, Any]:
-    data = parse_yaml((rules_dir / "scenarios" / "base.yaml").read_text(encoding="utf-8"), "base")
+    data = parse_yaml((rules_dir / "scenarios" / "base.yaml").read_text(encoding="utf-8"))
     plain: dict[str, Any] = _plain(data)
     return plain
 

@@ -26,7 +26,7 @@ MISSING = "(not given)"
 def relevant_facts(rule: RuleSpec, facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The fields of the matched facts that ``rule`` tests (need and derived facts whole).
 
-    >>> from matcher.conditions import Condition, Test
+    >>> from matcher.model.conditions import Condition, Test
     >>> rule = RuleSpec("r", "", "", 1, "f", 1, Condition(Test("age", "lt", 25), ()), ())
     >>> relevant_facts(rule, {"p": {"t": "person", "id": "person", "age": 19, "gender": "male"}})
     {'person': {'age': 19}}
@@ -183,59 +183,76 @@ def explain_intervention(
         ],
         "score": score(intervention_id, findings, rulebook, result.priority_needs),
     }
-    item = next((i for i in result.items if i.intervention_id == intervention_id), None)
-    if item is not None:
-        entry["status"] = "selected"
-        entry["item"] = item.model_dump(mode="json")
-        entry["summary"] = f"{intervention.name} is in the plan: " + "; ".join(
-            f"{r.text} [{r.rule_id}]" for r in item.reasons
-        )
-        return entry
-    if excluded:
-        entry["status"] = "excluded"
-        entry["summary"] = f"{intervention.name} was ruled out: " + " ".join(
-            f"{e['text']} [{e['rule_id']}]" for e in excluded
-        )
-        return entry
-    if intervention_id in planned.dropped:
-        entry["status"] = "dropped_no_time"
-        entry["summary"] = rulebook.policy.text("dropped_no_time").say(
-            name=intervention.name,
-            weeks=intervention.duration_weeks,
-            wait=intervention.wait_weeks,
-        )
+    plain = _plain_status(intervention_id, rulebook, planned, excluded)
+    if plain is not None:
+        entry.update(plain)
         return entry
     wanted = [a for a in result.priority_needs if a in intervention.needs]
-    if not wanted:
-        entry["status"] = "not_needed"
-        entry["summary"] = (
-            f"{intervention.name} is eligible, but it addresses none of this person's priority "
-            f"needs ({', '.join(result.priority_needs) or 'none'}) and no rule puts it in the plan "
-            "on its own."
-        )
-        return entry
     entry["status"] = "outscored"
-    entry["competitors"] = [
-        _competitor(area, intervention_id, findings, rulebook, result) for area in wanted
-    ]
-    mine = entry["score"]["score"]
-    chosen = [
-        f"for {c['area']}, {c['chosen']} scored {c['chosen_score']['score']:g}"
-        + (" and comes first on a tie (by id)" if c["chosen_score"]["score"] == mine else "")
-        for c in entry["competitors"]
-        if c["chosen"]
-    ]
-    entry["summary"] = (
-        f"{intervention.name} is eligible but another option scored higher or won a tie: it scored {mine:g}; "
-        + ("; ".join(chosen) or "the need was left unmet (see unmet_needs)")
-        + "."
+    entry["competitors"] = [_competitor(area, findings, rulebook, result) for area in wanted]
+    entry["summary"] = _outscored_summary(
+        intervention.name, entry["score"]["score"], entry["competitors"]
     )
     return entry
 
 
-def _competitor(
-    area: str, intervention_id: str, findings: Findings, rulebook: Rulebook, result: Plan
-) -> dict[str, Any]:
+def _plain_status(
+    intervention_id: str, rulebook: Rulebook, planned: Planned, excluded: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """Status and summary when a plain reason settles it; None if eligible, wanted, outscored."""
+    result = planned.plan
+    intervention = rulebook.catalogue[intervention_id]
+    item = next((i for i in result.items if i.intervention_id == intervention_id), None)
+    if item is not None:
+        return {
+            "status": "selected",
+            "item": item.model_dump(mode="json"),
+            "summary": f"{intervention.name} is in the plan: "
+            + "; ".join(f"{r.text} [{r.rule_id}]" for r in item.reasons),
+        }
+    if excluded:
+        return {
+            "status": "excluded",
+            "summary": f"{intervention.name} was ruled out: "
+            + " ".join(f"{e['text']} [{e['rule_id']}]" for e in excluded),
+        }
+    if intervention_id in planned.dropped:
+        return {
+            "status": "dropped_no_time",
+            "summary": rulebook.policy.text("dropped_no_time").say(
+                name=intervention.name,
+                weeks=intervention.duration_weeks,
+                wait=intervention.wait_weeks,
+            ),
+        }
+    if not any(a in intervention.needs for a in result.priority_needs):
+        return {
+            "status": "not_needed",
+            "summary": (
+                f"{intervention.name} is eligible, but it addresses none of this person's priority "
+                f"needs ({', '.join(result.priority_needs) or 'none'}) and no rule puts it in the plan "
+                "on its own."
+            ),
+        }
+    return None
+
+
+def _outscored_summary(name: str, mine: float, competitors: list[dict[str, Any]]) -> str:
+    """The summary of an eligible, wanted intervention that lost each need it covers."""
+    chosen = [
+        f"for {c['area']}, {c['chosen']} scored {c['chosen_score']['score']:g}"
+        + (" and comes first on a tie (by id)" if c["chosen_score"]["score"] == mine else "")
+        for c in competitors
+        if c["chosen"]
+    ]
+    return (
+        f"{name} is eligible but another option scored higher or won a tie: it scored {mine:g}; "
+        + ("; ".join(chosen) or "the need was left unmet (see unmet_needs)")
+        + "."
+    )
+
+
+def _competitor(area: str, findings: Findings, rulebook: Rulebook, result: Plan) -> dict[str, Any]:
     winner = next((i for i in result.items if area in i.addresses), None)
     return {
         "area": area,

@@ -22,7 +22,7 @@ from matcher.model.vocabulary import suggest
 from matcher.planning.findings import Findings
 from matcher.planning.planner import Planned, evaluate, plan, plan_from
 from matcher.reports.examples import example_assessment, load_base, merge
-from matcher.reports.explain import explain_intervention
+from matcher.reports.explain import explain_intervention, relevant_facts
 from matcher.rulebook.book import Rulebook
 from matcher.rulebook.sources import line_of, parse_yaml
 
@@ -108,8 +108,6 @@ def _tested(rulebook: Rulebook, rule_id: str) -> str:
 
 
 def _relevant(rulebook: Rulebook, rule_id: str, facts: dict[str, Any]) -> dict[str, Any]:
-    from matcher.reports.explain import relevant_facts
-
     return relevant_facts(rulebook.rules[rule_id], facts)
 
 
@@ -136,7 +134,7 @@ def run_scenario(rulebook: Rulebook, base: dict[str, Any], path: Path, root: Pat
     shown = _shown(path, root)
     result = CaseResult("scenario", path.stem, shown, "")
     try:
-        doc = parse_yaml(path.read_text(encoding="utf-8"), shown)
+        doc = parse_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         result.failures.append(f"not valid YAML: {error}")
         return result

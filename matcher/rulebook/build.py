@@ -14,6 +14,7 @@ from matcher.rulebook.book import Checked, Rulebook
 from matcher.rulebook.catalogue import load_catalogue
 from matcher.rulebook.checks import static_checks
 from matcher.rulebook.fields import fields_for_stage
+from matcher.rulebook.paths import DEFAULT_CATALOGUE, DEFAULT_RULES
 from matcher.rulebook.policy import load_policy
 from matcher.rulebook.provision import provision_gaps, thin_provision
 from matcher.rulebook.rules import load_rules
@@ -22,8 +23,6 @@ from matcher.rulebook.sources import Sources, read_sources
 from matcher.rulebook.texts import load_texts
 from matcher.rulebook.vocabulary import load_vocabulary
 
-DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
-DEFAULT_CATALOGUE = Path(__file__).resolve().parents[2] / "catalogue"
 CHECKER_FAULT = "the checker could not read this rulebook"
 
 

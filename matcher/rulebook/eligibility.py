@@ -18,78 +18,92 @@ from matcher.model.vocabulary import UNSPECIFIED_REGION, Vocabulary
 _SCORED = ("ogrs_band", "rosh", "osp_band")
 
 
+# One exclusion rule before it is written: (id suffix, text key, condition, words for the text).
+_Criterion = tuple[str, str, dict[str, Any], list[str]]
+
+
 def catalogue_rule_texts(
     intervention: Intervention, vocabulary: Vocabulary, texts: dict[str, Text]
 ) -> list[dict[str, Any]]:
     """The exclusion rules implied by one catalogue entry's eligibility, exclusions and regions."""
-    i, rules = intervention, []
-    label = vocabulary.label
+    criteria = [
+        *_eligibility_criteria(intervention, vocabulary),
+        *_exclusion_criteria(intervention, vocabulary),
+    ]
+    return [_exclusion_rule(intervention, texts, criterion) for criterion in criteria]
 
-    def add(suffix: str, key: str, when: dict[str, Any], codes: Iterable[str] = ()) -> None:
-        words = list(codes)
-        template = texts.get(key)  # a missing text is already a problem in rules/texts.yaml
-        value, values = (words[0] if words else ""), join(words)
-        text = template.say(name=i.name, value=value, values=values) if template else key
-        rules.append(
-            {
-                "id": f"catalogue.{i.id}.{suffix}",
-                "description": text,
-                "source": f"{i.file}:{i.line}",
-                "when": when,
-                "then": {"exclude": {"interventions": [i.id]}},
-            }
-        )
 
-    e = i.eligibility
+def _exclusion_rule(
+    intervention: Intervention, texts: dict[str, Text], criterion: _Criterion
+) -> dict[str, Any]:
+    """One criterion written as a rule-file entry that excludes the intervention."""
+    i = intervention
+    suffix, key, when, words = criterion
+    template = texts.get(key)  # a missing text is already a problem in rules/texts.yaml
+    value, values = (words[0] if words else ""), join(words)
+    text = template.say(name=i.name, value=value, values=values) if template else key
+    return {
+        "id": f"catalogue.{i.id}.{suffix}",
+        "description": text,
+        "source": f"{i.file}:{i.line}",
+        "when": when,
+        "then": {"exclude": {"interventions": [i.id]}},
+    }
+
+
+def _eligibility_criteria(intervention: Intervention, vocabulary: Vocabulary) -> list[_Criterion]:
+    """The criteria of the entry's 'eligibility', in the order its rules are written."""
+    e, label = intervention.eligibility, vocabulary.label
+    found: list[_Criterion] = []
     if e.gender:
-        add(
-            "gender",
-            "gender",
-            {"not": {"gender": e.gender}},
-            (label("genders", g) for g in e.gender),
-        )
+        words = [label("genders", g) for g in e.gender]
+        found.append(("gender", "gender", {"not": {"gender": e.gender}}, words))
     if e.age and e.age.min is not None:
-        add("age_min", "age_min", {"age": {"lt": e.age.min}}, [str(e.age.min)])
+        found.append(("age_min", "age_min", {"age": {"lt": e.age.min}}, [str(e.age.min)]))
     if e.age and e.age.max is not None:
-        add("age_max", "age_max", {"age": {"gt": e.age.max}}, [str(e.age.max)])
+        found.append(("age_max", "age_max", {"age": {"gt": e.age.max}}, [str(e.age.max)]))
     for key in _SCORED:
         allowed = getattr(e, key)
         if allowed:
-            add(key, key, {"not": {key: allowed}}, (a.replace("_", " ") for a in allowed))
+            words = [a.replace("_", " ") for a in allowed]
+            found.append((key, key, {"not": {key: allowed}}, words))
     if e.sentence_type:
         types = [label("sentence_types", s) for s in e.sentence_type]
-        add("sentence_type", "sentence_type", {"not": {"sentence_type": e.sentence_type}}, types)
-    if e.weeks_left:
-        add(
-            "weeks_left",
-            "weeks_left",
-            {"weeks_left": {"lt": e.weeks_left.min}},
-            [str(e.weeks_left.min)],
+        found.append(
+            ("sentence_type", "sentence_type", {"not": {"sentence_type": e.sentence_type}}, types)
         )
+    if e.weeks_left:
+        minimum = e.weeks_left.min
+        found.append(("weeks_left", "weeks_left", {"weeks_left": {"lt": minimum}}, [str(minimum)]))
     for flag in e.requires_flags:
-        add(f"requires_{flag}", "requires_flag", {"not": {"flag": flag}}, [label("flags", flag)])
+        words = [label("flags", flag)]
+        found.append((f"requires_{flag}", "requires_flag", {"not": {"flag": flag}}, words))
     for code in e.requires_responsivity:
         words = [label("responsivity", code)]
-        add(f"requires_{code}", "requires_responsivity", {"not": {"responsivity": code}}, words)
+        when = {"not": {"responsivity": code}}
+        found.append((f"requires_{code}", "requires_responsivity", when, words))
+    return found
+
+
+def _exclusion_criteria(intervention: Intervention, vocabulary: Vocabulary) -> list[_Criterion]:
+    """The criteria of the entry's 'exclusions', regions and settings, in rule order."""
+    i, label = intervention, vocabulary.label
+    found: list[_Criterion] = []
     for flag in i.exclusions.flags:
-        add(f"excludes_{flag}", "excludes_flag", {"flag": flag}, [label("flags", flag)])
+        found.append((f"excludes_{flag}", "excludes_flag", {"flag": flag}, [label("flags", flag)]))
     for code in i.exclusions.responsivity:
         words = [label("responsivity", code)]
-        add(f"excludes_{code}", "excludes_responsivity", {"responsivity": code}, words)
+        found.append((f"excludes_{code}", "excludes_responsivity", {"responsivity": code}, words))
     if i.regions != "all":
         served = (
             [*i.regions, UNSPECIFIED_REGION] if vocabulary.region_not_given_served else i.regions
         )
-        add(
-            "region",
-            "region",
-            {"not": {"region": served}},
-            (label("regions", r) for r in i.regions),
-        )
+        words = [label("regions", r) for r in i.regions]
+        found.append(("region", "region", {"not": {"region": served}}, words))
     if vocabulary.assessment_setting not in i.settings:
         words = [label("settings", s) for s in i.settings]
-        add("setting", "setting", {"setting": vocabulary.assessment_setting}, words)
-    return rules
+        found.append(("setting", "setting", {"setting": vocabulary.assessment_setting}, words))
+    return found
 
 
 def join(words: Iterable[str]) -> str:

@@ -6,8 +6,10 @@ from typing import Any
 
 from matcher.model.conditions import SET_KEYS, FieldInfo
 from matcher.model.engine import item_field
-from matcher.model.rules import RuleFiles
+from matcher.model.errors import Problem
+from matcher.model.rules import Outcome, RuleFiles, RuleSpec
 from matcher.model.vocabulary import UNKNOWN, UNSPECIFIED_REGION, Vocabulary
+from matcher.rulebook.language import ConditionParser
 
 
 def base_fields(vocabulary: Vocabulary) -> dict[str, FieldInfo]:
@@ -89,3 +91,38 @@ def fields_for_stage(
         "area": FieldInfo("area", "code", vocabulary.need_areas),
     }
     return person, derived
+
+
+def condition_parser(stage: int, vocabulary: Vocabulary, rule_files: RuleFiles) -> ConditionParser:
+    """A parser for the conditions of a rule in ``stage``: the fields and codes it may test."""
+    person, derived = fields_for_stage(stage, vocabulary, rule_files)
+    codes = {
+        kind: tuple(vocabulary.codes(kind))
+        for kind in ("responsivity", "strengths", "flags", "requirements", "need_areas")
+    }
+    return ConditionParser(person, need_fields(vocabulary), derived, codes)
+
+
+def add_policy_rule(
+    rule_files: RuleFiles,
+    vocabulary: Vocabulary,
+    problems: list[Problem],
+    stage: int,
+    about: tuple[str, str, str],
+    when: Any,
+    place: tuple[str, int],
+    outcome: Outcome,
+) -> None:
+    """A rule written by a policy file (a capacity rule, a conditional sequencing edge).
+
+    ``about`` is (rule id, description, source) and ``place`` is (file, line).
+    """
+    rule_id, description, source = about
+    file, line = place
+    parser = condition_parser(stage, vocabulary, rule_files)
+    condition = parser.parse(when)
+    for message in parser.problems:
+        problems.append(Problem(file, line, f"{rule_id}: {message}"))
+    rule_files.rules.append(
+        RuleSpec(rule_id, description, source, stage, file, line, condition, (outcome,))
+    )

@@ -1,6 +1,6 @@
 """The live rulebook of a running service: atomic swap on reload, old engines freed once drained.
 
-In-flight evaluations keep the rulebook they started with. A reload builds and checks the new
+In-flight evaluations keep the rulebook they started with. The caller builds and checks the new
 rulebook completely before the swap, so a broken change never replaces a working one. The old
 rulebook's C rulesets are deleted when its last evaluation finishes, which keeps memory bounded
 over any number of reloads (docs/adr/0003-reload.md).
@@ -11,9 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
-from matcher.rulebook import build as rulebook_module
 from matcher.rulebook.book import Rulebook
 
 
@@ -59,10 +57,3 @@ class LiveRulebook:
                 else:
                     old.engine.close()
         return old
-
-    def reload(self, rules_dir: Path, catalogue_dir: Path) -> Rulebook:
-        """Load, check and compile from disk, then swap. Raises RulebookError and changes nothing
-        if the files are broken."""
-        new = rulebook_module.load(rules_dir, catalogue_dir, probe=True)
-        self.swap(new)
-        return new

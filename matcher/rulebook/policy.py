@@ -24,16 +24,15 @@ from matcher.model.policy import (
 )
 from matcher.model.rules import Outcome, RuleFiles
 from matcher.model.vocabulary import Vocabulary, suggest
-from matcher.rulebook.rules import add_policy_rule
+from matcher.rulebook.fields import add_policy_rule
 from matcher.rulebook.shapes import (
     CapacitySpec,
     PathwaySpec,
     RarSpec,
     SelectionSpec,
     ThinProvisionSpec,
-    validated,
 )
-from matcher.rulebook.sources import LineDict, Sources, document, line_of, section
+from matcher.rulebook.sources import LineDict, Sources, document, line_of, section, validated
 
 POLICY_FILE = "rules/policy.yaml"
 
@@ -50,32 +49,16 @@ def load_policy(
     Capacity rules are appended to ``rule_files.rules``.
     """
     doc = document(sources, POLICY_FILE, problems)
-
-    def part(key: str, model: type[BaseModel]) -> Any:
-        raw = doc.get(key)
-        if raw is None:
-            problems.append(Problem(POLICY_FILE, 1, f"{POLICY_FILE} has no {key!r} section"))
-            return None
-        return validated(model, raw, POLICY_FILE, doc, (key,), key, problems)
-
-    selection = part("selection", SelectionSpec)
-    capacity_spec = part("capacity", _CapacityWithRules)
-    pathway = part("programme_pathway", PathwaySpec)
-    rar = part("rar", RarSpec)
-    thin = part("thin_provision", ThinProvisionSpec)
+    selection = _part(doc, "selection", SelectionSpec, problems)
+    capacity_spec = _part(doc, "capacity", _CapacityWithRules, problems)
+    pathway = _part(doc, "programme_pathway", PathwaySpec, problems)
+    rar = _part(doc, "rar", RarSpec, problems)
+    thin = _part(doc, "thin_provision", ThinProvisionSpec, problems)
     if None in (selection, capacity_spec, pathway, rar, thin):
         return None
     capacity = Capacity(capacity_spec.max_concurrent, capacity_spec.max_hours_per_week)
     capacity_rules = _capacity_rules(doc, capacity, vocabulary, rule_files, problems)
-    _check_codes(doc, "rar", "providers", rar.providers, vocabulary.lists["providers"], problems)
-    _check_codes(
-        doc, "thin_provision", "providers", thin.providers, vocabulary.lists["providers"], problems
-    )
-    _check_codes(doc, "thin_provision", "tiers", thin.tiers, vocabulary.lists["tiers"], problems)
-    scores = tuple(Risk.model_fields)
-    _check_codes(
-        doc, "programme_pathway", "shown_when_given", pathway.shown_when_given, scores, problems
-    )
+    _check_policy_codes(doc, rar, thin, pathway, vocabulary, problems)
     return Policy(
         selection=Selection(
             priority_field=selection.priority_need,
@@ -98,6 +81,35 @@ def load_policy(
         thin_provision=ThinProvision(tuple(thin.providers), tuple(thin.tiers)),
         edges=(),  # rules/sequencing.yaml's, added by the build
         texts=texts,
+    )
+
+
+def _part(doc: LineDict, key: str, model: type[BaseModel], problems: list[Problem]) -> Any:
+    """One required section of the policy file as a ``model``; None (and a Problem) if unusable."""
+    raw = doc.get(key)
+    if raw is None:
+        problems.append(Problem(POLICY_FILE, 1, f"{POLICY_FILE} has no {key!r} section"))
+        return None
+    return validated(model, raw, POLICY_FILE, doc, (key,), key, problems)
+
+
+def _check_policy_codes(
+    doc: LineDict,
+    rar: RarSpec,
+    thin: ThinProvisionSpec,
+    pathway: PathwaySpec,
+    vocabulary: Vocabulary,
+    problems: list[Problem],
+) -> None:
+    """Report providers, tiers and risk scores the vocabulary does not know."""
+    _check_codes(doc, "rar", "providers", rar.providers, vocabulary.lists["providers"], problems)
+    _check_codes(
+        doc, "thin_provision", "providers", thin.providers, vocabulary.lists["providers"], problems
+    )
+    _check_codes(doc, "thin_provision", "tiers", thin.tiers, vocabulary.lists["tiers"], problems)
+    scores = tuple(Risk.model_fields)
+    _check_codes(
+        doc, "programme_pathway", "shown_when_given", pathway.shown_when_given, scores, problems
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from matcher.model.catalogue import Intervention
@@ -10,19 +11,20 @@ from matcher.model.policy import Text
 from matcher.model.rules import ComputedField, Outcome, RuleFiles, RuleSpec
 from matcher.model.vocabulary import Band, Vocabulary, suggest
 from matcher.rulebook.eligibility import catalogue_rule_texts
-from matcher.rulebook.fields import fields_for_stage, need_fields
-from matcher.rulebook.language import ConditionParser
+from matcher.rulebook.fields import condition_parser
 from matcher.rulebook.selectors import resolve_targets
-from matcher.rulebook.shapes import ExampleSpec, ThenSpec, validated
-from matcher.rulebook.sources import LineDict, Sources, line_of, section
+from matcher.rulebook.shapes import ExampleSpec, ThenSpec
+from matcher.rulebook.sources import LineDict, Sources, line_of, section, validated
 
 RULESET_PREFIX = "rules/rulesets/"
 
 
 OUTCOMES = ("recommend", "exclude", "adapt", "flag", "derive")
+_RULE_KEYS = ("id", "description", "source", "when", "then", "examples")
+_RuleFile = tuple[str, LineDict]  # a rule file's name and its top-level mapping
 
 
-def _files(sources: Sources) -> list[tuple[str, LineDict]]:
+def _files(sources: Sources) -> list[_RuleFile]:
     found = []
     for name in sorted(sources.files):
         if name.startswith(RULESET_PREFIX):
@@ -44,6 +46,19 @@ def load_rules(
     files = _files(sources)
     if not files:
         problems.append(Problem(RULESET_PREFIX, 1, "no rule files found"))
+    _declare_fields(files, vocabulary, result, problems)
+    last_stage = max(
+        [d.get("stage", 1) for _, d in files if isinstance(d.get("stage", 1), int)] + [1]
+    )
+    _file_rules(files, vocabulary, catalogue, result, problems)
+    _eligibility_rules(catalogue, vocabulary, eligibility_texts, last_stage, result, problems)
+    return result
+
+
+def _declare_fields(
+    files: list[_RuleFile], vocabulary: Vocabulary, result: RuleFiles, problems: list[Problem]
+) -> None:
+    """Computed and derived fields of every file, declared before any condition is parsed."""
     for name, data in files:
         stage = data.get("stage", 1)
         if not isinstance(stage, int) or stage < 1:
@@ -53,9 +68,16 @@ def load_rules(
             stage = 1
         result.computed += _computed(name, data, stage, vocabulary, problems)
         _declare_derivations(name, data, stage, result.derived, problems)
-    last_stage = max(
-        [d.get("stage", 1) for _, d in files if isinstance(d.get("stage", 1), int)] + [1]
-    )
+
+
+def _file_rules(
+    files: list[_RuleFile],
+    vocabulary: Vocabulary,
+    catalogue: dict[str, Intervention],
+    result: RuleFiles,
+    problems: list[Problem],
+) -> None:
+    """The rules of every rule file, in file order; a repeated rule id is reported and skipped."""
     seen: dict[str, str] = {}
     for name, data in files:
         stage = data.get("stage", 1) if isinstance(data.get("stage", 1), int) else 1
@@ -76,6 +98,17 @@ def load_rules(
                 continue
             seen[spec.id] = f"{name}:{spec.line}"
             result.rules.append(spec)
+
+
+def _eligibility_rules(
+    catalogue: dict[str, Intervention],
+    vocabulary: Vocabulary,
+    eligibility_texts: dict[str, Text],
+    last_stage: int,
+    result: RuleFiles,
+    problems: list[Problem],
+) -> None:
+    """The rules written by the catalogue's eligibility, run in the last stage of the rule files."""
     for intervention in catalogue.values():
         for raw in catalogue_rule_texts(intervention, vocabulary, eligibility_texts):
             spec = _rule(
@@ -92,7 +125,6 @@ def load_rules(
             )
             if spec is not None:
                 result.rules.append(spec)
-    return result
 
 
 def _computed(
@@ -182,16 +214,6 @@ def _declare_derivations(
             entry["values"].add(value)
 
 
-def condition_parser(stage: int, vocabulary: Vocabulary, rule_files: RuleFiles) -> ConditionParser:
-    """A parser for the conditions of a rule in ``stage``: the fields and codes it may test."""
-    person, derived = fields_for_stage(stage, vocabulary, rule_files)
-    codes = {
-        kind: tuple(vocabulary.codes(kind))
-        for kind in ("responsivity", "strengths", "flags", "requirements", "need_areas")
-    }
-    return ConditionParser(person, need_fields(vocabulary), derived, codes)
-
-
 def _rule(
     name: str,
     rules: list[Any],
@@ -216,24 +238,7 @@ def _rule(
             )
         )
         return None
-    missing = [k for k in ("id", "description", "source", "then") if not raw.get(k)]
-    unknown = [
-        k for k in raw if k not in ("id", "description", "source", "when", "then", "examples")
-    ]
-    for key in missing:
-        problems.append(
-            Problem(name, line, f"rule {raw.get('id', f'#{index + 1}')!r} has no {key!r}")
-        )
-    for key in unknown:
-        problems.append(
-            Problem(
-                name,
-                where(key),
-                f"unknown rule key {key!r}",
-                suggest(key, ("id", "description", "source", "when", "then", "examples")),
-            )
-        )
-    if missing:
+    if not _has_rule_keys(name, raw, index, where, problems):
         return None
     parser = condition_parser(stage, vocabulary, rule_files)
     condition = parser.parse(raw.get("when"))
@@ -241,7 +246,49 @@ def _rule(
         problems.append(Problem(name, where("when"), f"rule {raw['id']!r}: {message}"))
     rule_id = str(raw["id"])
     root, path = (None, ()) if fixed_line else (rules, (index,))
-    then = raw["then"]
+    outcomes = _rule_outcomes(name, rule_id, raw["then"], root, path, where, catalogue, problems)
+    examples = _examples(name, rule_id, raw, root, path, where, problems)
+    return RuleSpec(
+        str(raw["id"]),
+        " ".join(str(raw["description"]).split()),
+        str(raw["source"]),
+        stage,
+        name,
+        line,
+        condition,
+        tuple(outcomes),
+        tuple(examples),
+    )
+
+
+def _has_rule_keys(
+    name: str, raw: dict[str, Any], index: int, where: Callable[..., int], problems: list[Problem]
+) -> bool:
+    """Report missing and unknown rule keys; False when a required key is missing."""
+    missing = [k for k in ("id", "description", "source", "then") if not raw.get(k)]
+    unknown = [k for k in raw if k not in _RULE_KEYS]
+    for key in missing:
+        problems.append(
+            Problem(name, where(), f"rule {raw.get('id', f'#{index + 1}')!r} has no {key!r}")
+        )
+    for key in unknown:
+        problems.append(
+            Problem(name, where(key), f"unknown rule key {key!r}", suggest(key, _RULE_KEYS))
+        )
+    return not missing
+
+
+def _rule_outcomes(
+    name: str,
+    rule_id: str,
+    then: Any,
+    root: Any,
+    path: tuple[int, ...],
+    where: Callable[..., int],
+    catalogue: dict[str, Intervention],
+    problems: list[Problem],
+) -> list[Outcome]:
+    """The outcomes of a rule's 'then', unknown outcomes reported and left out."""
     if isinstance(then, dict):
         for key in [k for k in then if k not in OUTCOMES]:
             problems.append(
@@ -254,14 +301,26 @@ def _rule(
             )
         then = {k: v for k, v in then.items() if k in OUTCOMES}
     spec = validated(ThenSpec, then, name, root, (*path, "then"), f"rule {rule_id!r}", problems)
-    outcomes = _outcomes(rule_id, spec, catalogue, problems, name, where("then")) if spec else []
+    return _outcomes(rule_id, spec, catalogue, problems, name, where("then")) if spec else []
+
+
+def _examples(
+    name: str,
+    rule_id: str,
+    raw: dict[str, Any],
+    root: Any,
+    path: tuple[int, ...],
+    where: Callable[..., int],
+    problems: list[Problem],
+) -> list[Any]:
+    """The rule's worked examples that are well formed; the others reported."""
     raw_examples = raw.get("examples") or []
     if not isinstance(raw_examples, list):
         problems.append(
             Problem(name, where("examples"), f"rule {rule_id!r}: 'examples' must be a list")
         )
         raw_examples = []
-    examples = [
+    return [
         example
         for number, example in enumerate(raw_examples)
         if validated(
@@ -274,17 +333,6 @@ def _rule(
             problems,
         )
     ]
-    return RuleSpec(
-        str(raw["id"]),
-        " ".join(str(raw["description"]).split()),
-        str(raw["source"]),
-        stage,
-        name,
-        line,
-        condition,
-        tuple(outcomes),
-        tuple(examples),
-    )
 
 
 def _outcomes(
@@ -344,28 +392,3 @@ def _outcomes(
             )
         )
     return found
-
-
-def add_policy_rule(
-    rule_files: RuleFiles,
-    vocabulary: Vocabulary,
-    problems: list[Problem],
-    stage: int,
-    about: tuple[str, str, str],
-    when: Any,
-    place: tuple[str, int],
-    outcome: Outcome,
-) -> None:
-    """A rule written by a policy file (a capacity rule, a conditional sequencing edge).
-
-    ``about`` is (rule id, description, source) and ``place`` is (file, line).
-    """
-    rule_id, description, source = about
-    file, line = place
-    parser = condition_parser(stage, vocabulary, rule_files)
-    condition = parser.parse(when)
-    for message in parser.problems:
-        problems.append(Problem(file, line, f"{rule_id}: {message}"))
-    rule_files.rules.append(
-        RuleSpec(rule_id, description, source, stage, file, line, condition, (outcome,))
-    )

@@ -12,10 +12,10 @@ from matcher.model.errors import Problem
 from matcher.model.policy import Edge
 from matcher.model.rules import Outcome, RuleFiles
 from matcher.model.vocabulary import Vocabulary, suggest
-from matcher.rulebook.rules import add_policy_rule
+from matcher.rulebook.fields import add_policy_rule
 from matcher.rulebook.selectors import EDGE_SELECTORS, describe_selector, matches_edge_selector
-from matcher.rulebook.shapes import EdgeSpec, validated
-from matcher.rulebook.sources import LineDict, Sources, document, line_of, section
+from matcher.rulebook.shapes import EdgeSpec
+from matcher.rulebook.sources import LineDict, Sources, document, line_of, section, validated
 
 SEQUENCING_FILE = "rules/sequencing.yaml"
 EDGE_TYPES = ("finish_to_start", "start_to_start")
@@ -63,6 +63,35 @@ def _edge(
 ) -> Edge | None:
     line = line_of(doc, "edges", index)
     name = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
+    if not _has_known_type(raw, index, name, doc, problems):
+        return None
+    spec = validated(
+        EdgeSpec, raw, SEQUENCING_FILE, doc, ("edges", index), f"edge {name!r}", problems
+    )
+    if spec is None:
+        return None
+    _check_selectors(spec, line, vocabulary, problems)
+    before = [i for i in catalogue.values() if matches_edge_selector(i, spec.before)]
+    after = [i for i in catalogue.values() if matches_edge_selector(i, spec.after)]
+    return Edge(
+        id=f"sequencing.{spec.id}",
+        type=spec.type,
+        lag_weeks=spec.lag_weeks,
+        rationale=" ".join(spec.rationale.split()),
+        source=spec.source,
+        file=SEQUENCING_FILE,
+        line=line,
+        conditional=spec.when is not None,
+        pairs=tuple(sorted({(b.id, a.id) for b in before for a in after if a.id != b.id})),
+        before=describe_selector(spec.before),
+        after=describe_selector(spec.after),
+    )
+
+
+def _has_known_type(
+    raw: Any, index: int, name: Any, doc: LineDict, problems: list[Problem]
+) -> bool:
+    """False (and a Problem suggesting a known type) when the edge names an unknown type."""
     if isinstance(raw, dict) and raw.get("type") not in (None, *EDGE_TYPES):
         problems.append(
             Problem(
@@ -72,12 +101,14 @@ def _edge(
                 suggest(raw["type"], EDGE_TYPES),
             )
         )
-        return None
-    spec = validated(
-        EdgeSpec, raw, SEQUENCING_FILE, doc, ("edges", index), f"edge {name!r}", problems
-    )
-    if spec is None:
-        return None
+        return False
+    return True
+
+
+def _check_selectors(
+    spec: EdgeSpec, line: int, vocabulary: Vocabulary, problems: list[Problem]
+) -> None:
+    """Report unknown selectors, and unknown need areas in 'needs', on either side of an edge."""
     for side in (spec.before, spec.after):
         for key, value in side.items():
             if key not in EDGE_SELECTORS:
@@ -100,21 +131,6 @@ def _edge(
                                 suggest(str(area), vocabulary.need_areas),
                             )
                         )
-    before = [i for i in catalogue.values() if matches_edge_selector(i, spec.before)]
-    after = [i for i in catalogue.values() if matches_edge_selector(i, spec.after)]
-    return Edge(
-        id=f"sequencing.{spec.id}",
-        type=spec.type,
-        lag_weeks=spec.lag_weeks,
-        rationale=" ".join(spec.rationale.split()),
-        source=spec.source,
-        file=SEQUENCING_FILE,
-        line=line,
-        conditional=spec.when is not None,
-        pairs=tuple(sorted({(b.id, a.id) for b in before for a in after if a.id != b.id})),
-        before=describe_selector(spec.before),
-        after=describe_selector(spec.after),
-    )
 
 
 def union_graph(edges: list[Edge], catalogue: dict[str, Intervention]) -> nx.DiGraph:

@@ -3,13 +3,11 @@ shaped value is a problem with its file and line, never a crash of the checker."
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from matcher.model.errors import Problem
 from matcher.model.policy import NEED_ORDER_CRITERIA
-from matcher.rulebook.sources import line_of
 
 Scalar = str | int | float | bool
 
@@ -74,33 +72,6 @@ class EdgeSpec(BaseModel):
     when: Any = None
     rationale: str
     source: str
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def validated(
-    model: type[M],
-    raw: Any,
-    file: str,
-    root: Any,
-    path: tuple[str | int, ...],
-    what: str,
-    problems: list[Problem],
-) -> M | None:
-    """``raw`` as a ``model``, or None with one Problem per bad field (file and line)."""
-    try:
-        return model.model_validate(raw)
-    except ValidationError as error:
-        for detail in error.errors():
-            loc = tuple(p for p in detail["loc"] if isinstance(p, int) or "[" not in str(p))
-            where = ".".join(str(p) for p in loc) or "(the whole entry)"
-            problems.append(
-                Problem(
-                    file, line_of(root, *path, *loc), f"{what}: {where}: {detail['msg'].lower()}"
-                )
-            )
-        return None
 
 
 class SelectionSpec(BaseModel):

@@ -6,9 +6,10 @@ import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from matcher.model.errors import Problem
 
@@ -57,7 +58,7 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _co
 def line_of(node: Any, *path: str | int) -> int:
     """The line of ``path`` inside ``node``, or of the deepest part of it that exists.
 
-    >>> doc = parse_yaml("a:\\n  b: [1, 2]\\n  c: 3\\n", "x.yaml")
+    >>> doc = parse_yaml("a:\\n  b: [1, 2]\\n  c: 3\\n")
     >>> line_of(doc, "a", "c")
     3
     """
@@ -79,7 +80,7 @@ def section(doc: Any, key: str, shape: type, file: str, problems: list[Problem])
     """``doc[key]`` when it is a ``shape`` (dict or list); otherwise an empty one and a Problem.
 
     >>> found: list[Problem] = []
-    >>> section(parse_yaml("edges: 5", "s.yaml"), "edges", list, "s.yaml", found)
+    >>> section(parse_yaml("edges: 5"), "edges", list, "s.yaml", found)
     []
     >>> str(found[0])
     "s.yaml:1: error: 'edges' must be a list, not 5"
@@ -94,7 +95,7 @@ def section(doc: Any, key: str, shape: type, file: str, problems: list[Problem])
     return value
 
 
-def parse_yaml(text: str, name: str) -> Any:
+def parse_yaml(text: str) -> Any:
     """Parse one YAML document; raises ``yaml.YAMLError`` with its mark on bad syntax."""
     return yaml.load(text, Loader=_LineLoader)
 
@@ -147,7 +148,7 @@ def sources_from_texts(texts: dict[str, str]) -> Sources:
 
 def _read_one(sources: Sources, name: str, text: str) -> None:
     try:
-        data = parse_yaml(text, name)
+        data = parse_yaml(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -164,3 +165,30 @@ def document(sources: Sources, name: str, problems: list[Problem]) -> LineDict:
         problems.append(Problem(name, 1, f"{name} is missing or empty"))
         return LineDict()
     return source.data
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validated(
+    model: type[M],
+    raw: Any,
+    file: str,
+    root: Any,
+    path: tuple[str | int, ...],
+    what: str,
+    problems: list[Problem],
+) -> M | None:
+    """``raw`` as a ``model``, or None with one Problem per bad field (file and line)."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        for detail in error.errors():
+            loc = tuple(p for p in detail["loc"] if isinstance(p, int) or "[" not in str(p))
+            where = ".".join(str(p) for p in loc) or "(the whole entry)"
+            problems.append(
+                Problem(
+                    file, line_of(root, *path, *loc), f"{what}: {where}: {detail['msg'].lower()}"
+                )
+            )
+        return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from matcher.model.contract import Risk
 from matcher.model.errors import Problem
 from matcher.model.vocabulary import Band, BandSpec, Vocabulary, suggest
@@ -37,6 +39,32 @@ def load_vocabulary(sources: Sources, problems: list[Problem]) -> Vocabulary | N
         problems.append(Problem(VOCABULARY_FILE, 1, "the vocabulary file is missing or empty"))
         return None
     data = source.data
+    labelled = _load_labelled(data, problems)
+    lists = {
+        key: tuple(str(v) for v in section(data, key, list, VOCABULARY_FILE, problems))
+        for key in _LISTS
+    }
+    scales = _load_scales(data, problems)
+    bands = _load_bands(data, problems)
+    regions, not_given = _load_regions(sources, problems)
+    risk_scales = _load_risk_scales(data, scales, problems)
+    missing = _load_missing_score_means(data, scales, problems)
+    setting = _load_assessment_setting(data, labelled, problems)
+    return Vocabulary(
+        labelled,
+        lists,
+        scales,
+        bands,
+        regions,
+        risk_scales,
+        missing,
+        setting,
+        region_not_given_served=not_given == "served",
+    )
+
+
+def _load_labelled(data: LineDict, problems: list[Problem]) -> dict[str, dict[str, str]]:
+    """The code → label sections; a missing or empty one is reported and left empty."""
     labelled: dict[str, dict[str, str]] = {}
     for key in _LABELLED:
         value = data.get(key)
@@ -46,10 +74,11 @@ def load_vocabulary(sources: Sources, problems: list[Problem]) -> Vocabulary | N
             )
             value = {}
         labelled[key] = {str(k): str(v) for k, v in value.items()}
-    lists = {
-        key: tuple(str(v) for v in section(data, key, list, VOCABULARY_FILE, problems))
-        for key in _LISTS
-    }
+    return labelled
+
+
+def _load_scales(data: LineDict, problems: list[Problem]) -> dict[str, tuple[str, ...]]:
+    """The ordered scales, lowest first; a scale that is not a list is reported and skipped."""
     scales = {}
     for name, values in section(data, "scales", dict, VOCABULARY_FILE, problems).items():
         if isinstance(values, list):
@@ -62,10 +91,14 @@ def load_vocabulary(sources: Sources, problems: list[Problem]) -> Vocabulary | N
                     f"scale {name!r} must be a list, lowest first",
                 )
             )
-    bands = _load_bands(data, problems)
+    return scales
+
+
+def _load_regions(sources: Sources, problems: list[Problem]) -> tuple[dict[str, str], Any]:
+    """The regions of catalogue/regions.yaml and its when_region_not_given word."""
     regions_doc = sources.files.get(REGIONS_FILE)
     regions: dict[str, str] = {}
-    not_given = "served"
+    not_given: Any = "served"
     if regions_doc is not None and isinstance(regions_doc.data, dict):
         found = section(regions_doc.data, "regions", dict, REGIONS_FILE, problems)
         regions = {str(k): str(v) for k, v in found.items()}
@@ -81,6 +114,13 @@ def load_vocabulary(sources: Sources, problems: list[Problem]) -> Vocabulary | N
             )
     if not regions:
         problems.append(Problem(REGIONS_FILE, 1, "no regions defined under 'regions:'"))
+    return regions, not_given
+
+
+def _load_risk_scales(
+    data: LineDict, scales: dict[str, tuple[str, ...]], problems: list[Problem]
+) -> dict[str, str]:
+    """risk_scales, without (and reporting) names that are not risk scores of the assessment."""
     risk_scales = _mapping(data, "risk_scales", scales, problems)
     for name in [n for n in risk_scales if n not in Risk.model_fields]:
         problems.append(
@@ -92,6 +132,13 @@ def load_vocabulary(sources: Sources, problems: list[Problem]) -> Vocabulary | N
             )
         )
         del risk_scales[name]
+    return risk_scales
+
+
+def _load_missing_score_means(
+    data: LineDict, scales: dict[str, tuple[str, ...]], problems: list[Problem]
+) -> dict[str, str]:
+    """missing_score_means, reporting any value that is not on its scale."""
     missing = _mapping(data, "missing_score_means", scales, problems)
     for scale, value in missing.items():
         if value not in scales.get(scale, ()):
@@ -103,6 +150,13 @@ def load_vocabulary(sources: Sources, problems: list[Problem]) -> Vocabulary | N
                     suggest(value, scales.get(scale, ())),
                 )
             )
+    return missing
+
+
+def _load_assessment_setting(
+    data: LineDict, labelled: dict[str, dict[str, str]], problems: list[Problem]
+) -> str:
+    """The setting assumed for an assessment; reported unless it is one of the settings."""
     setting = str(data.get("assessment_setting", ""))
     if setting not in labelled["settings"]:
         problems.append(
@@ -113,17 +167,7 @@ def load_vocabulary(sources: Sources, problems: list[Problem]) -> Vocabulary | N
                 suggest(setting, labelled["settings"]),
             )
         )
-    return Vocabulary(
-        labelled,
-        lists,
-        scales,
-        bands,
-        regions,
-        risk_scales,
-        missing,
-        setting,
-        region_not_given_served=not_given == "served",
-    )
+    return setting
 
 
 def _mapping(

@@ -135,7 +135,7 @@ def test_matcher_check_rejects_more_than_512_sibling_tests_within_seconds(tmp_pa
     rules, catalogue = planted(tmp_path, "rulesets/too_many_tests.yaml", PLANTED_RULES)
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "matcher.cli", "check", str(rules), str(catalogue)],
+        [sys.executable, "-m", "matcher.cli.main", "check", str(rules), str(catalogue)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -284,3 +284,24 @@ def test_provision_only_by_partners_or_for_one_gender_is_reported() -> None:
         "no provision for women for 'finance' in region 'london'; what there is "
         "(crs_finance_benefit_debt) is for other genders only"
     )
+
+
+def test_check_and_test_read_the_rules_checkout_they_run_in_and_say_so(tmp_path: Path) -> None:
+    """A copied rules folder is what `matcher check` and `matcher test` read inside it, not the
+    installed rules; a planted error in the copy proves it."""
+    shutil.copytree(RULES, tmp_path / "rules")
+    shutil.copytree(CATALOGUE, tmp_path / "catalogue")
+    policy = tmp_path / "rules" / "policy.yaml"
+    policy.write_text(policy.read_text().replace("max_items: 8", "max_items: many"))
+    for command in (["check"], ["test", "--scenarios-only"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "matcher.cli.main", *command],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert f"reading rules from {tmp_path / 'rules'}" in done.stderr, done.stderr
+        assert done.returncode == 1
+        assert "rules/policy.yaml" in done.stdout and "max_items" in done.stdout

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from matcher.cli import main
+from matcher.cli.main import main
 from matcher.model.contract import Assessment
 from matcher.planning.planner import plan
 from matcher.reports.diff import Case, comparable, diff, read_caseload

@@ -207,7 +207,7 @@ def asserted_batches(
 ) -> list[list[dict[str, Any]]]:
     """Every batch of facts the planner hands durable_rules while the test runs."""
     batches: list[list[dict[str, Any]]] = []
-    host = rulebook.engine._host
+    host = rulebook.engine.host
     original = host.assert_facts
 
     def spy(name: str, facts: list[dict[str, Any]], *args: Any) -> Any:
@@ -497,7 +497,7 @@ def test_1100_sequential_plans_through_one_engine_all_succeed(
         first = plan(assessment, fresh, today=TODAY)
         for _ in range(1099):
             assert plan(assessment, fresh, today=TODAY) == first
-        assert engine_module._sessions == {}
+        assert engine_module.open_sessions() == 0
     finally:
         fresh.engine.close()
 
@@ -506,7 +506,7 @@ def test_2000_sequential_evaluations_delete_every_session(monkeypatch: pytest.Mo
     engine = tiny_engine(rule("r1", FieldTest("x", "eq", 1)), max_sessions=4)
     asserted: list[str] = []
     deleted: list[str] = []
-    host = engine._host
+    host = engine.host
     original_assert, original_delete = host.assert_facts, host.delete_state
 
     def spy_assert(name: str, facts: list[dict[str, Any]], *args: Any) -> Any:
@@ -523,8 +523,8 @@ def test_2000_sequential_evaluations_delete_every_session(monkeypatch: pytest.Mo
         assert [f.rule_id for f in engine.evaluate(1, [person(x=n % 2)])] == (["r1"] * (n % 2))
     assert len(set(asserted)) == 2000
     assert deleted == asserted
-    assert engine_module._sessions == {}
-    assert engine._slots._value == 4  # every slot given back
+    assert engine_module.open_sessions() == 0
+    assert engine.free_slots == 4  # every slot given back
 
 
 def test_sessions_are_deleted_even_when_an_action_fails() -> None:
@@ -536,7 +536,7 @@ def test_sessions_are_deleted_even_when_an_action_fails() -> None:
     for _ in range(1100):
         with pytest.raises(EngineError):
             engine.evaluate(1, [person(x=1)])
-    assert engine_module._sessions == {}
+    assert engine_module.open_sessions() == 0
     assert engine.evaluate(1, [person(x=2)]) == []
 
 
@@ -544,7 +544,7 @@ def test_concurrent_evaluations_never_exceed_the_session_bound(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     engine = tiny_engine(rule("r1", FieldTest("x", "eq", 1)), max_sessions=3)
-    host = engine._host
+    host = engine.host
     original = host.assert_facts
     lock = threading.Lock()
     live = [0]
@@ -580,21 +580,79 @@ def test_concurrent_evaluations_never_exceed_the_session_bound(
     assert 1 <= peak[0] <= 3
 
 
-def test_evaluation_refuses_when_every_slot_is_busy() -> None:
+def hold_every_slot(
+    engine: Any, monkeypatch: pytest.MonkeyPatch, count: int
+) -> tuple[threading.Event, list[threading.Thread], list[int]]:
+    """``count`` evaluations parked inside durable_rules until the returned event is set."""
+    release, inside, peak = threading.Event(), threading.Semaphore(0), [0]
+    original = engine.host.assert_facts
+    live = [0]
+    lock = threading.Lock()
+
+    def parked(name: str, facts: list[dict[str, Any]], *args: Any) -> Any:
+        with lock:
+            live[0] += 1
+            peak[0] = max(peak[0], live[0])
+        inside.release()
+        release.wait(30)
+        with lock:
+            live[0] -= 1
+        return original(name, facts, *args)
+
+    monkeypatch.setattr(engine.host, "assert_facts", parked)
+    threads = [
+        threading.Thread(target=lambda: engine.evaluate(1, [person(x=1)])) for _ in range(count)
+    ]
+    for thread in threads:
+        thread.start()
+    for _ in range(count):
+        assert inside.acquire(timeout=30)
+    return release, threads, peak
+
+
+def test_evaluation_refuses_when_every_slot_is_busy(monkeypatch: pytest.MonkeyPatch) -> None:
     engine = tiny_engine(rule("r1", FieldTest("x", "eq", 1)), max_sessions=2)
-    engine._slots.acquire()
-    engine._slots.acquire()
+    release, threads, _ = hold_every_slot(engine, monkeypatch, 2)
     try:
+        assert engine.free_slots == 0
         with pytest.raises(EngineBusyError, match="busy"):
             engine.evaluate(1, [person(x=1)], timeout=0.05)
     finally:
-        engine._slots.release()
-        engine._slots.release()
+        release.set()
+        for thread in threads:
+            thread.join()
+    assert engine.free_slots == 2
     assert engine.evaluate(1, [person(x=1)])[0].rule_id == "r1"
 
 
-def test_default_session_bound_is_far_below_the_engine_limit() -> None:
-    assert engine_module.DEFAULT_MAX_SESSIONS <= 256
+def test_the_default_engine_never_opens_more_sessions_than_its_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """However many callers arrive at once, live sessions stay far below the 1,025 that break a
+    ruleset for good: the callers past the bound wait, and are refused as busy, not crashed."""
+    engine = tiny_engine(rule("r1", FieldTest("x", "eq", 1)))
+    bound = engine.free_slots
+    release, threads, peak = hold_every_slot(engine, monkeypatch, bound)
+    try:
+        assert engine_module.open_sessions() == bound < 1024 // 4
+        with pytest.raises(EngineBusyError):
+            engine.evaluate(1, [person(x=1)], timeout=0.05)
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join()
+    assert peak[0] == bound
+    assert engine.evaluate(1, [person(x=1)])[0].rule_id == "r1"
+
+
+def test_evaluating_no_facts_never_takes_a_slot() -> None:
+    """An empty batch used to return before giving its slot back: after 64 calls every
+    evaluation was refused as busy."""
+    engine = tiny_engine(rule("r1", FieldTest("x", "eq", 1)), max_sessions=4)
+    for _ in range(100):
+        assert engine.evaluate(1, []) == []
+    assert engine.free_slots == 4
+    assert engine.evaluate(1, [person(x=1)], timeout=0.5)[0].rule_id == "r1"
 
 
 # --- same sid from several threads ---------------------------------------------------------------
@@ -624,7 +682,7 @@ def test_plans_from_eight_threads_equal_sequential_plans_and_sids_are_unique(
     assessments = varied_assessments(assess)
     expected = [plan(a, rulebook, today=TODAY).model_dump_json() for a in assessments]
     sids: list[str] = []
-    host = rulebook.engine._host
+    host = rulebook.engine.host
     original = host.assert_facts
 
     def spy(name: str, facts: list[dict[str, Any]], *args: Any) -> Any:
@@ -680,8 +738,8 @@ def test_raw_registering_a_ruleset_name_twice_is_rejected() -> None:
 def test_two_engines_from_one_rulebook_coexist(rulebook: Rulebook, assess: Any) -> None:
     other = rulebook_module.build(rulebook.checked, probe=False)
     try:
-        names = set(rulebook.engine._names.values())
-        assert names.isdisjoint(other.engine._names.values())
+        names = set(rulebook.engine.ruleset_names)
+        assert names.isdisjoint(other.engine.ruleset_names)
         assert all(rulebook.version.split(":")[1][:12] in n for n in names)
         assessment = assess(needs=[{"area": "drugs", "severity": 2, "linked_to_offending": True}])
         assert plan(assessment, other, today=TODAY) == plan(assessment, rulebook, today=TODAY)
@@ -745,7 +803,7 @@ def test_a_failing_action_is_an_engine_error_naming_the_rule(
     monkeypatch.setattr(engine_module, "Firing", broken_firing)
     with pytest.raises(EngineError, match=r"a rule action failed: r1: RuntimeError"):
         engine.evaluate(1, [person(x=1)])
-    assert engine_module._sessions == {}
+    assert engine_module.open_sessions() == 0
 
 
 def test_an_unassertable_derived_value_is_an_engine_error() -> None:
@@ -791,7 +849,7 @@ def test_raw_two_parameter_action_is_treated_as_asynchronous() -> None:
 def test_every_registered_action_takes_exactly_one_parameter(rulebook: Rulebook) -> None:
     count = 0
     for name in rulebook.engine._names.values():
-        ruleset = rulebook.engine._host.get_ruleset(name)
+        ruleset = rulebook.engine.host.get_ruleset(name)
         for rule_id, promise in ruleset._actions.items():
             parameters = inspect.signature(promise._func).parameters
             assert len(parameters) == 1, rule_id

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from matcher.cli import main
+from matcher.cli.main import main
 from matcher.model.contract import Assessment
 from matcher.reports.explain import explain
 from matcher.rulebook.book import Rulebook

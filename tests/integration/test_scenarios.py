@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from matcher.cli import main
+from matcher.cli.main import main
 from matcher.reports.scenarios import run_scenario, scenario_files
 from matcher.rulebook.book import Rulebook
 from tests.conftest import CATALOGUE, RULES
@@ -34,7 +34,7 @@ def test_the_scenarios_cover_every_rule_file(rulebook: Rulebook, base: dict[str,
 
     fired: set[str] = set()
     for path in SCENARIOS:
-        doc = parse_yaml(path.read_text(encoding="utf-8"), path.name)
+        doc = parse_yaml(path.read_text(encoding="utf-8"))
         assessment = _assessment(doc, base, path)
         trace = plan(assessment, rulebook, _today(doc.get("today"), assessment), explain=True).trace
         fired |= {t["rule_id"] for t in trace or []}

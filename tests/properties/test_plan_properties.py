@@ -276,7 +276,7 @@ def sequencing_text(edges: list[tuple[str, str, str, int, bool]]) -> str:
 
 def with_sequencing(sources: Sources, text: str) -> Sources:
     files = dict(sources.files)
-    files[SEQUENCING_FILE] = SourceFile(SEQUENCING_FILE, text, parse_yaml(text, SEQUENCING_FILE))
+    files[SEQUENCING_FILE] = SourceFile(SEQUENCING_FILE, text, parse_yaml(text))
     return Sources(files=files, problems=list(sources.problems))
 
 

@@ -41,7 +41,7 @@ def test_ogrs_bands_are_half_open_with_no_gap(value: float, band: str) -> None:
 
 
 def test_yaml_documents_remember_the_line_of_every_key_and_item() -> None:
-    doc = parse_yaml("rules:\n  - id: a\n    when: {age: 3}\n  - id: b\n", "x.yaml")
+    doc = parse_yaml("rules:\n  - id: a\n    when: {age: 3}\n  - id: b\n")
     assert line_of(doc, "rules") == 1
     assert line_of(doc, "rules", 1) == 4
     assert line_of(doc, "rules", 0, "when") == 3

@@ -67,7 +67,7 @@ def test_catalogue_prerequisites_are_finish_to_start() -> None:
     assert graph.edges["a", "b"] == {
         "type": "finish_to_start",
         "lag": 0,
-        "reasons": ["catalogue.prerequisite"],
+        "reasons": ["b.prerequisites"],  # the catalogue field that put it there
         "constraints": {"finish_to_start": 0},
     }
     assert weeks(picked, ()) == {"a": (0, 4), "b": (4, 6)}

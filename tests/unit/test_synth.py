@@ -208,7 +208,7 @@ def test_the_command_line_writes_json_lines(tmp_path: Any) -> None:
         [
             sys.executable,
             "-m",
-            "matcher.cli",
+            "matcher.cli.main",
             "synth",
             "--n",
             "20",

@@ -1,0 +1,31 @@
+"""The command line: ``matcher check | plan | test | explain | graph | diff | synth``.
+
+Also ``python -m matcher.cli.main``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from matcher.cli import check, diff, explain, graph, plan, synth, test
+
+COMMANDS = (check, plan, test, explain, graph, diff, synth)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="matcher", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for command in COMMANDS:
+        command.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

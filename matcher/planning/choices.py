@@ -1,0 +1,60 @@
+"""What selection hands the schedule: choices, each need's alternatives, and what fitting took."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from matcher.model.catalogue import Intervention
+from matcher.model.contract import Exclusion, Reason, UnmetNeed, Warning
+
+
+@dataclass
+class Choice:
+    """One intervention chosen for the plan, before it is scheduled."""
+
+    intervention: Intervention
+    addresses: list[str]
+    reasons: list[Reason]
+    adaptations: list[Reason]
+    mandatory: bool
+    rank: tuple[int, int, int, str]  # sort key: most pressing first
+    prerequisites: list[Choice] = field(default_factory=list)  # to add with it, if not there yet
+    origin: str = "need"  # mandated | included | need | prerequisite (of other work)
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One eligible option for a priority need. Its rank depends on what is still uncovered when
+    the need is reached (``take``): the rule weight, plus the policy's bonus for each further
+    uncovered priority need it covers; a tie goes to the id."""
+
+    choice: Choice
+    weight: float
+
+    def score(self, uncovered: set[str], bonus: float) -> float:
+        extra = max(len(uncovered & set(self.choice.intervention.needs)) - 1, 0)
+        return self.weight + bonus * extra
+
+
+@dataclass
+class Selection:
+    """What the plan should hold, before the schedule fits it to the sentence."""
+
+    priority_needs: list[str]  # most pressing first
+    base: list[Choice] = field(default_factory=list)  # mandated and included work, in that order
+    alternatives: dict[str, list[Alternative]] = field(default_factory=dict)  # per priority need
+    if_unmet: dict[str, UnmetNeed] = field(default_factory=dict)  # if every alternative fails
+    if_full: dict[str, UnmetNeed] = field(default_factory=dict)  # if the plan is already full
+    max_items: int = 0  # the most work (prerequisites aside) one plan holds
+    multi_need_bonus: float = 0.0
+    excluded: list[Exclusion] = field(default_factory=list)
+    warnings: list[Warning] = field(default_factory=list)
+
+
+@dataclass
+class Taken:
+    """The work a plan takes from a selection, and the needs it leaves unmet."""
+
+    choices: list[Choice]  # in the order taken: base, needs' alternatives, then prerequisites
+    unmet: dict[str, UnmetNeed]
+    warnings: list[Warning]
