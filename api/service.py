@@ -35,7 +35,7 @@ from api.schemas import (
     ValidateResponse,
 )
 from matcher.model.catalogue import Intervention
-from matcher.model.contract import Assessment, Plan
+from matcher.model.contract import Assessment, Plan, Proposal
 from matcher.model.errors import (
     AssessmentError,
     EngineBusyError,
@@ -45,6 +45,7 @@ from matcher.model.errors import (
 )
 from matcher.model.vocabulary import suggest
 from matcher.planning.planner import plan
+from matcher.planning.proposals import propose
 from matcher.reports.explain import explain as make_explanation
 from matcher.rulebook.book import Rulebook
 from matcher.rulebook.build import check_sources
@@ -58,6 +59,11 @@ def make_plan(
 ) -> Plan:
     """The plan for one assessment."""
     return plan(assessment, rulebook, today=today, explain=explain)
+
+
+def make_proposal(assessment: Assessment, rulebook: Rulebook, today: date | None) -> Proposal:
+    """The requirements to propose to the court, and the plan they would allow."""
+    return propose(assessment, rulebook, today)
 
 
 def explain(

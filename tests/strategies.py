@@ -71,6 +71,7 @@ def assessments(draw: st.DrawFn, checked: Checked | None = None) -> Assessment:
             "area": area,
             "severity": draw(st.integers(0, 2)),
             "linked_to_offending": draw(st.booleans()),
+            "linked_to_harm": draw(st.integers(0, 3)) == 0,
         }
         for area in areas
     ]
@@ -112,7 +113,53 @@ def assessments(draw: st.DrawFn, checked: Checked | None = None) -> Assessment:
         "oasys_items": oasys,
         "ldc_score": draw(optional(st.integers(0, 20))),
     }
+    data.update(draw(person_and_sentence(checked, data)))
     return Assessment.model_validate(data)
+
+
+@st.composite
+def person_and_sentence(draw: st.DrawFn, checked: Checked, data: dict[str, Any]) -> dict[str, Any]:
+    """The v2 fields (design.md §6.1), each sometimes: custody and release, history, goals, PDU,
+    accommodation status, curfew, unpaid work hours."""
+    vocabulary, sentence = checked.vocabulary, dict(data["sentence"])
+    found: dict[str, Any] = {}
+    if draw(st.integers(0, 3)) == 0:  # in prison, released 1 to 30 weeks from today
+        release = SENTENCE_START + timedelta(weeks=draw(st.integers(1, 30)))
+        length = sentence["end_date"] - sentence["start_date"]
+        sentence.update(start_date=release, end_date=release + length)
+        found["custody"] = {"release_date": release}
+    if draw(st.integers(0, 3)) == 0:
+        start, end = (
+            draw(st.sampled_from(("19:00", "09:00", "12:00"))),
+            draw(st.sampled_from(("07:00", "13:00", "22:00"))),
+        )
+        if start != end:
+            sentence["curfew"] = {"from": start, "to": end}
+    sentence["unpaid_work_hours"] = draw(optional(st.integers(40, 300)))
+    found["sentence"] = sentence
+    ids = sorted(checked.catalogue)
+    statuses = ("completed", "started", "not_completed", "declined")
+    found["history"] = draw(
+        st.lists(
+            st.fixed_dictionaries(
+                {"intervention_id": st.sampled_from(ids), "status": st.sampled_from(statuses)}
+            ),
+            max_size=2,
+            unique_by=lambda e: e["intervention_id"],
+        )
+    )
+    found["goals"] = [
+        {"text": "my own goal", "need_area": area}
+        for area in draw(subset(vocabulary.need_areas, 2))
+    ]
+    region = data["region"]
+    in_region = sorted(p.id for p in vocabulary.pdus.values() if p.region == region)
+    if in_region and draw(st.booleans()):
+        found["pdu"] = draw(st.sampled_from(in_region))
+    found["accommodation_status"] = draw(
+        optional(st.sampled_from(sorted(vocabulary.accommodation_statuses)))
+    )
+    return found
 
 
 # --- sequencing --------------------------------------------------------------------------------

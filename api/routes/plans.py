@@ -12,7 +12,7 @@ from api.deps import RulebookDep, SettingsDep
 from api.errors import responses
 from api.examples import ASSESSMENT_EXAMPLES, BATCH_EXAMPLES
 from api.schemas import BatchRequest, BatchResponse, MatchResponse
-from matcher.model.contract import Assessment, Plan
+from matcher.model.contract import Assessment, Plan, Proposal
 
 router = APIRouter(tags=["plans"], responses=responses(413, 415, 422, 500, 503))
 
@@ -30,6 +30,19 @@ def create_plan(
 ) -> Plan:
     """Which interventions, why, in which order and from which week; what is unmet and why."""
     return service.make_plan(assessment, rulebook, today, explain)
+
+
+@router.post(
+    "/v1/proposals",
+    summary="Requirements to propose to the court, and the plan they would allow",
+)
+def create_proposal(
+    assessment: AssessmentBody, rulebook: RulebookDep, today: Today = None
+) -> Proposal:
+    """For a pre-sentence report: the requirements (RAR days, accredited programme requirement
+    and which programme, treatment requirements) to propose, each with its reasons, and the plan
+    the proposed order would allow. The sentence may carry only its type and dates."""
+    return service.make_proposal(assessment, rulebook, today)
 
 
 @router.post("/v1/matches", summary="Eligible, selected and excluded interventions, no sequencing")

@@ -6,7 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from matcher.model.contract import Assessment
+from matcher.model.errors import AssessmentError
 from matcher.rulebook.paths import DEFAULT_CATALOGUE, DEFAULT_RULES
 
 # A folder holding both of these is a rules checkout: commands run inside it read its files.
@@ -42,3 +45,17 @@ def folders(args: argparse.Namespace, announce: bool = False) -> tuple[Path, Pat
 
 def read_assessment(path: Path) -> Assessment:
     return Assessment.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+BAD_INPUT = 2  # the exit code for an assessment that is not valid
+
+
+def report_bad_input(error: ValidationError | AssessmentError) -> int:
+    """Each bad field of an assessment on stderr, as ``path: message``; the exit code."""
+    if isinstance(error, ValidationError):
+        for detail in error.errors():
+            print(f"{'.'.join(map(str, detail['loc']))}: {detail['msg']}", file=sys.stderr)
+    else:
+        for field_error in error.errors:
+            print(f"{field_error.path}: {field_error.message}", file=sys.stderr)
+    return BAD_INPUT

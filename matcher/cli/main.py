@@ -1,4 +1,4 @@
-"""The command line: ``matcher check | plan | test | explain | graph | diff | synth``.
+"""The command line: ``matcher check | plan | test | explain | graph | diff | synth | new``.
 
 Also ``python -m matcher.cli.main``.
 """
@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from matcher.cli import check, diff, explain, graph, plan, synth, test
+from matcher.cli import check, diff, explain, graph, new, plan, propose, synth, test
 
-COMMANDS = (check, plan, test, explain, graph, diff, synth)
+COMMANDS = (check, plan, propose, test, explain, graph, diff, synth, new)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from matcher.cli.common import add_folders, folders, read_assessment
+from matcher.cli.common import add_folders, folders, read_assessment, report_bad_input
 from matcher.model.errors import AssessmentError
 from matcher.planning.planner import plan
 from matcher.rulebook.build import load
@@ -20,14 +20,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     book = load(*folders(args), probe=False)
     try:
         result = plan(read_assessment(args.file), book, today=args.today, explain=args.explain)
-    except ValidationError as error:
-        for detail in error.errors():
-            print(f"{'.'.join(map(str, detail['loc']))}: {detail['msg']}", file=sys.stderr)
-        return 2
-    except AssessmentError as error:
-        for field_error in error.errors:
-            print(f"{field_error.path}: {field_error.message}", file=sys.stderr)
-        return 2
+    except (ValidationError, AssessmentError) as error:
+        return report_bad_input(error)
     print(result.model_dump_json(indent=2, exclude_none=True))
     if args.timeline:
         from matcher.reports.pictures import draw_timeline  # matplotlib only when asked for

@@ -22,6 +22,9 @@ SET_KEYS = {
     "strength": "strengths",
     "flag": "flags",
     "requirement": "requirements",
+    "goal": "need_areas",
+    "history": "history_statuses",
+    "curfew": "delivery_times",  # a delivery time the curfew blocks
 }
 
 

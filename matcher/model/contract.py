@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -15,6 +15,17 @@ Percent = Annotated[float, Field(ge=0, le=100)]
 
 Code = Annotated[str, Field(min_length=1, max_length=64)]
 MAX_LIST = 64  # a bound on request size, not policy
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+ClockTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+
+class Curfew(BaseModel):
+    """Hours the person must be at home: no item may need attendance between ``from`` and ``to``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    start: ClockTime = Field(alias="from")
+    end: ClockTime = Field(alias="to")
 
 
 class Sentence(BaseModel):
@@ -26,6 +37,8 @@ class Sentence(BaseModel):
     requirements: list[Code] = Field(default_factory=list, max_length=20)
     rar_days: Annotated[int, Field(ge=0, le=365)] | None = None
     mandated: list[Code] = Field(default_factory=list, max_length=20)
+    curfew: Curfew | None = None
+    unpaid_work_hours: Annotated[int, Field(ge=0, le=300)] | None = None
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Sentence:
@@ -55,6 +68,36 @@ class Need(BaseModel):
     area: Code
     severity: Annotated[int, Field(ge=0, le=2)]
     linked_to_offending: bool = False
+    linked_to_harm: bool = False  # OASys: linked to risk of serious harm
+
+
+class Custody(BaseModel):
+    """The person is in prison; the sentence describes what follows release, from release_date."""
+
+    model_config = _FROZEN
+
+    release_date: date
+    establishment: Annotated[str, Field(min_length=1, max_length=120)] | None = None
+
+
+class HistoryEntry(BaseModel):
+    """Work already done or tried."""
+
+    model_config = _FROZEN
+
+    intervention_id: Code
+    status: Literal["completed", "started", "not_completed", "declined"]
+    end_date: date | None = None
+    reason: Text | None = None
+
+
+class Goal(BaseModel):
+    """The person's own goal, in their words."""
+
+    model_config = _FROZEN
+
+    text: Text
+    need_area: Code | None = None
 
 
 class Assessment(BaseModel):
@@ -77,6 +120,11 @@ class Assessment(BaseModel):
         default_factory=dict, max_length=40
     )
     ldc_score: Annotated[int, Field(ge=0, le=100)] | None = None
+    pdu: Code | None = None
+    accommodation_status: Code | None = None
+    custody: Custody | None = None
+    history: list[HistoryEntry] = Field(default_factory=list, max_length=MAX_LIST)
+    goals: list[Goal] = Field(default_factory=list, max_length=20)
 
     @model_validator(mode="after")
     def _one_entry_per_need_area(self) -> Assessment:
@@ -118,6 +166,9 @@ class PlanItem(BaseModel):
     provider: str = ""
     hours_per_week: float = 0
     wait_weeks: int = 0
+    setting: str | None = None  # where it is delivered: custody or community
+    role: Literal["intervention", "referral"] = "intervention"
+    status: str | None = None  # the latest progress (design.md §6.2): "started" if under way
 
 
 class UnmetNeed(BaseModel):
@@ -160,4 +211,30 @@ class Plan(BaseModel):
     excluded: list[Exclusion] = Field(default_factory=list)
     plan_start: date | None = None
     weeks_available: int | None = None  # weeks from plan_start to the sentence end
+    release_week: int | None = None  # in custody: weeks from plan_start to the release date
+    goals: list[Goal] = Field(default_factory=list)  # the person's own goals, as given
     trace: list[dict[str, Any]] | None = None
+
+
+class ProposedRequirement(BaseModel):
+    """A requirement to propose to the court, and why (design.md §6.1, proposals)."""
+
+    model_config = _FROZEN
+
+    code: str
+    days: int | None = None
+    hours: int | None = None
+    intervention_id: str | None = None
+    reasons: list[Reason]
+
+
+class Proposal(BaseModel):
+    """The answer of ``POST /v1/proposals``: the requirements to propose and the plan they allow."""
+
+    model_config = _FROZEN
+
+    person_id: str
+    rules_version: str
+    requirements: list[ProposedRequirement]
+    plan: Plan
+    warnings: list[Warning] = Field(default_factory=list)

@@ -64,7 +64,7 @@ class Text:
 
 
 # The criteria rules/policy.yaml may list in selection.need_order (matcher.planning.selection).
-NEED_ORDER_CRITERIA = ("linked_to_offending", "severity", "need_area_order")
+NEED_ORDER_CRITERIA = ("linked_to_harm", "linked_to_offending", "severity", "need_area_order")
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,26 @@ class Rar:
 
 
 @dataclass(frozen=True)
+class UnpaidWork:
+    """How much of an order's unpaid work may be education, training and employment, and where."""
+
+    ete_share: float
+    ete_interventions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Proposals:
+    """How requirements are proposed to the court (rules/policy.yaml, ``proposals``)."""
+
+    sentence_types: tuple[str, ...]
+    assume: tuple[str, ...]  # requirements the trial plan may use
+    programme_requirement: str
+    programme_kinds: tuple[str, ...]
+    rar_requirement: str
+    rar_round_up_to: int
+
+
+@dataclass(frozen=True)
 class ThinProvision:
     """Provision for a need in a region is thin when every option is of these providers or tiers."""
 
@@ -105,9 +125,15 @@ class ThinProvision:
 @dataclass(frozen=True)
 class Policy:
     selection: Selection
+    adults_from_age: int
+    not_planned_again: tuple[str, ...]  # history statuses whose work is not planned again
+    mandated_cannot_when: tuple[str, ...]  # catalogue criteria that stop mandated work
+    mandated_own_requirement: tuple[str, ...]  # rules that do not apply to mandated work
     capacity: Capacity
     capacity_rules: tuple[CapacityRule, ...]
     rar: Rar
+    unpaid_work: UnpaidWork
+    proposals: Proposals
     pathway: Pathway
     thin_provision: ThinProvision
     edges: tuple[Edge, ...]

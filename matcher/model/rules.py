@@ -8,6 +8,8 @@ from typing import Any
 from matcher.model.conditions import Condition
 from matcher.model.vocabulary import Band
 
+CATALOGUE_RULE_PREFIX = "catalogue."  # rules written from the catalogue: catalogue.<id>.<criterion>
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -18,6 +20,7 @@ class Outcome:
     prepares: bool = (
         False  # recommend: preparatory work (e.g. motivational): addresses no need itself
     )
+    mandatory: bool = False  # recommend: required by the sentence, planned as mandatory
     code: str = ""  # flag
     name: str = ""  # derive
     value: Any = True

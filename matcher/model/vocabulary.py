@@ -45,6 +45,16 @@ def band_of(bands: tuple[Band, ...], value: float | None) -> str:
 
 
 @dataclass(frozen=True)
+class Pdu:
+    """A probation delivery unit, within one region and (mostly) one police-force area."""
+
+    id: str
+    name: str
+    region: str
+    police_force_area: str
+
+
+@dataclass(frozen=True)
 class Vocabulary:
     labelled: dict[str, dict[str, str]]
     lists: dict[str, tuple[str, ...]]
@@ -53,13 +63,21 @@ class Vocabulary:
     regions: dict[str, str] = field(default_factory=dict)
     risk_scales: dict[str, str] = field(default_factory=dict)  # risk field → its scale
     missing_score_means: dict[str, str] = field(default_factory=dict)  # scale → value if absent
-    assessment_setting: str = ""  # the setting every assessment is planned in
+    assessment_setting: str = ""  # the setting of a person under supervision in the community
     region_not_given_served: bool = True  # no region given: offered regional services
+    custody_setting: str = ""  # the setting of a person in prison
+    accommodation_statuses: dict[str, str] = field(default_factory=dict)
+    accommodation_status_need: str = ""  # the need area the status is read from when not given
+    accommodation_status_by_severity: tuple[str, ...] = ()  # its severity 0, 1, 2 → status
+    pdus: dict[str, Pdu] = field(default_factory=dict)
+    delivery_hours: dict[str, tuple[int, int]] = field(default_factory=dict)  # minutes from, to
+    police_force_areas: dict[str, str] = field(default_factory=dict)
 
     @property
     def constant_fields(self) -> dict[str, str]:
-        """Person-fact fields whose value is the same for every assessment."""
-        return {"setting": self.assessment_setting}
+        """Person-fact fields whose value is the same for every assessment (none, now that a
+        person may be in custody or in the community)."""
+        return {}
 
     def codes(self, kind: str) -> dict[str, str]:
         return self.labelled.get(kind, {})

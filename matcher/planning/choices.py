@@ -19,7 +19,13 @@ class Choice:
     mandatory: bool
     rank: tuple[int, int, int, str]  # sort key: most pressing first
     prerequisites: list[Choice] = field(default_factory=list)  # to add with it, if not there yet
-    origin: str = "need"  # mandated | included | need | prerequisite (of other work)
+    origin: str = "need"  # mandated | included | need | prerequisite (of other work) | started
+    remaining_weeks: int | None = None  # already under way: the weeks left of it
+
+    @property
+    def fixed(self) -> bool:
+        """Never left out for lack of time: ordered by the court or licence, or already under way."""
+        return self.mandatory or self.remaining_weeks is not None
 
 
 @dataclass(frozen=True)

@@ -21,31 +21,73 @@ def weeks_between(start: date, end: date) -> int:
     return max(0, (end - start).days // 7)
 
 
+def in_custody(assessment: Assessment, today: date) -> bool:
+    """In prison on ``today``: custody is given and the release date is still ahead."""
+    return assessment.custody is not None and today < assessment.custody.release_date
+
+
+def plan_start(assessment: Assessment, today: date) -> date:
+    """Where the plan's weeks count from: today in custody, else the sentence start or today."""
+    if in_custody(assessment, today):
+        return today
+    return max(today, assessment.sentence.start_date)
+
+
+def release_week(assessment: Assessment, today: date) -> int | None:
+    """Weeks from the plan's start to release, for a person in custody."""
+    if assessment.custody is None or not in_custody(assessment, today):
+        return None
+    return weeks_between(today, assessment.custody.release_date)
+
+
 def person_fact(assessment: Assessment, vocabulary: Vocabulary, today: date) -> dict[str, Any]:
     """The person fact, before computed fields and derivations."""
-    sentence, risk = assessment.sentence, assessment.risk
+    sentence = assessment.sentence
     fact: dict[str, Any] = {
         "t": PERSON,
         "id": PERSON,
         "gender": assessment.gender,
         "age": assessment.age,
         "region": assessment.region or UNSPECIFIED_REGION,
+        "pdu": assessment.pdu or UNSPECIFIED_REGION,
         "sentence_type": sentence.type,
-        "weeks_left": weeks_between(max(today, sentence.start_date), sentence.end_date),
+        "weeks_left": weeks_between(plan_start(assessment, today), sentence.end_date),
         "weeks_total": weeks_between(sentence.start_date, sentence.end_date),
-        "setting": vocabulary.assessment_setting,
+        "setting": vocabulary.custody_setting
+        if in_custody(assessment, today)
+        else vocabulary.assessment_setting,
+        "accommodation_status": accommodation_status(assessment, vocabulary),
     }
     optional = {
         "rar_days": sentence.rar_days,
-        "ogrs": risk.ogrs,
-        "mappa_level": risk.mappa_level,
-        "ovp": risk.ovp,
-        "rsr": risk.rsr,
+        "unpaid_work_hours": sentence.unpaid_work_hours,
+        "weeks_to_release": release_week(assessment, today),
+        "ogrs": assessment.risk.ogrs,
+        "mappa_level": assessment.risk.mappa_level,
+        "ovp": assessment.risk.ovp,
+        "rsr": assessment.risk.rsr,
         "ldc_score": assessment.ldc_score,
     }
     fact.update({k: v for k, v in optional.items() if v is not None})
+    _scores(fact, assessment, vocabulary)
+    codes: dict[str, list[str]] = {
+        "responsivity": assessment.responsivity,
+        "strength": assessment.strengths,
+        "flag": assessment.risk.flags,
+        "requirement": sentence.requirements,
+        "goal": [g.need_area for g in assessment.goals if g.need_area],
+        "history": [entry.status for entry in assessment.history],
+        "curfew": curfew_blocks(assessment, vocabulary),
+    }
+    for prefix, values in codes.items():
+        fact.update({f"{prefix}_{code}": True for code in values})
+    return fact
+
+
+def _scores(fact: dict[str, Any], assessment: Assessment, vocabulary: Vocabulary) -> None:
+    """Risk scores on their scales and bands, OASys items and need severities (in place)."""
     for name, scale in vocabulary.risk_scales.items():
-        value = getattr(risk, name)
+        value = getattr(assessment.risk, name)
         fact[name] = (
             value if value is not None else vocabulary.missing_score_means.get(scale, UNKNOWN)
         )
@@ -53,15 +95,28 @@ def person_fact(assessment: Assessment, vocabulary: Vocabulary, today: date) -> 
         fact[band.field] = band.band_of(fact.get(band.of))
     fact.update({item_field(k): v for k, v in assessment.oasys_items.items()})
     fact.update({f"need_{n.area}": n.severity for n in assessment.needs})
-    codes = {
-        "responsivity": assessment.responsivity,
-        "strength": assessment.strengths,
-        "flag": risk.flags,
-        "requirement": sentence.requirements,
-    }
-    for prefix, values in codes.items():
-        fact.update({f"{prefix}_{code}": True for code in values})
-    return fact
+
+
+def curfew_blocks(assessment: Assessment, vocabulary: Vocabulary) -> list[str]:
+    """The delivery times whose clock hours the curfew overlaps (it may run past midnight)."""
+    curfew = assessment.sentence.curfew
+    if curfew is None:
+        return []
+    start, end = (int(t[:2]) * 60 + int(t[3:]) for t in (curfew.start, curfew.end))
+    home = set(range(start, end)) if start < end else set(range(start, 1440)) | set(range(end))
+    return sorted(
+        name for name, (a, b) in vocabulary.delivery_hours.items() if home & set(range(a, b))
+    )
+
+
+def accommodation_status(assessment: Assessment, vocabulary: Vocabulary) -> str:
+    """As given, or read from the accommodation need's severity as the vocabulary says."""
+    if assessment.accommodation_status is not None:
+        return assessment.accommodation_status
+    by_severity = vocabulary.accommodation_status_by_severity
+    area = vocabulary.accommodation_status_need
+    need = next((n for n in assessment.needs if n.area == area), None)
+    return by_severity[need.severity if need else 0] if by_severity else UNKNOWN
 
 
 def need_facts(assessment: Assessment) -> list[dict[str, Any]]:
@@ -72,6 +127,7 @@ def need_facts(assessment: Assessment) -> list[dict[str, Any]]:
             "area": n.area,
             "severity": n.severity,
             "linked_to_offending": n.linked_to_offending,
+            "linked_to_harm": n.linked_to_harm,
         }
         for n in assessment.needs
     ]

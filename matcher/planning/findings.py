@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from matcher.model.engine import Firing
-from matcher.model.rules import RuleSpec
+from matcher.model.rules import Outcome, RuleSpec
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,7 @@ class Hit:
     weight: float = 0.0
     include: bool = False
     prepares: bool = False
+    mandatory: bool = False
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Findings:
     excluded: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
     adapted: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
     flags: list[tuple[str, RuleSpec]] = field(default_factory=list)
+    proposed: list[tuple[Outcome, RuleSpec]] = field(default_factory=list)  # to the court
     switched_on: set[str] = field(default_factory=set)
     capacity_rules: list[str] = field(default_factory=list)
     derived: dict[str, tuple[Any, RuleSpec]] = field(default_factory=dict)  # name → (value, rule)
@@ -48,7 +50,10 @@ class Findings:
             # A rule fires once per way its condition holds (each `any` branch, each matching
             # need); each outcome counts once per target, so weights are never added twice.
             for outcome in rule.outcomes:
-                if outcome.kind == "derive":
+                if outcome.kind == "propose":
+                    if self._first(outcome.kind, rule.id, outcome.code):
+                        self.proposed.append((outcome, rule))
+                elif outcome.kind == "derive":
                     name = f"{outcome.name}_{area}" if outcome.per_need and area else outcome.name
                     candidates[name].append((outcome.precedence, rule.id, outcome.value))
                 elif not outcome.targets:
@@ -63,7 +68,13 @@ class Findings:
                     for intervention_id in outcome.targets:
                         if self._first(outcome.kind, rule.id, intervention_id):
                             hits[intervention_id].append(
-                                Hit(rule, outcome.weight, outcome.include, outcome.prepares)
+                                Hit(
+                                    rule,
+                                    outcome.weight,
+                                    outcome.include,
+                                    outcome.prepares,
+                                    outcome.mandatory,
+                                )
                             )
         carried: dict[str, Any] = {}
         for name, options in candidates.items():

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from matcher.model.contract import UnmetNeed, Warning
 from matcher.model.policy import Capacity, Policy
 from matcher.planning.choices import Choice, Selection, Taken
-from matcher.planning.schedule import Slot, sequence
+from matcher.planning.schedule import IN_THE_COMMUNITY, Slot, Timing, sequence
 
 
 @dataclass
@@ -33,6 +33,7 @@ def fit(
     switched_on: set[str],
     capacity: Capacity,
     horizon: int,
+    timing: Timing = IN_THE_COMMUNITY,
 ) -> Fitted:
     """Schedule ``selection`` within ``horizon`` weeks, taking alternatives for what cannot fit."""
     out: set[str] = set()
@@ -40,7 +41,9 @@ def fit(
     while True:
         taken = take(selection, frozenset(out), policy)
         ranked = sorted(taken.choices, key=lambda c: c.rank)
-        slots, late, overrunning = sequence(ranked, policy.edges, switched_on, capacity, horizon)
+        slots, late, overrunning = sequence(
+            ranked, policy.edges, switched_on, capacity, horizon, timing
+        )
         new = [c for c in late if c.intervention.id not in out]
         if not new:
             break

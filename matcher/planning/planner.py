@@ -6,13 +6,22 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from matcher.model.catalogue import Intervention
 from matcher.model.contract import Assessment, Plan, PlanItem, ProgrammePathway, Reason, Warning
-from matcher.model.policy import Policy
+from matcher.model.policy import Policy, Rar
+from matcher.planning.choices import Selection
 from matcher.planning.codes import check_codes
-from matcher.planning.facts import apply_computed, need_facts, person_fact
+from matcher.planning.facts import (
+    apply_computed,
+    need_facts,
+    person_fact,
+    plan_start,
+    release_week,
+    weeks_between,
+)
 from matcher.planning.findings import Findings
 from matcher.planning.fit import Fitted, fit, unscheduled
-from matcher.planning.schedule import Slot, effective_capacity
+from matcher.planning.schedule import Slot, Timing, effective_capacity
 from matcher.planning.selection import prerequisite_warnings, select
 from matcher.rulebook.book import Rulebook
 
@@ -82,32 +91,35 @@ def plan_from(
 
     One way: selection ranks the options for each need, then the fit to the sentence takes them.
     """
-    policy, findings = rulebook.policy, evaluation.findings
+    policy, findings, vocabulary = rulebook.policy, evaluation.findings, rulebook.vocabulary
     weeks_left = int(evaluation.person["weeks_left"])
+    start = plan_start(assessment, today)
     chosen = select(
-        assessment, findings, evaluation.priority, rulebook.catalogue, policy, rulebook.vocabulary
+        assessment,
+        findings,
+        evaluation.priority,
+        rulebook.catalogue,
+        policy,
+        vocabulary,
+        in_progress(assessment, rulebook, start),
     )
+    released = release_week(assessment, today)
     if sequence_plan:
         capacity = effective_capacity(
             policy.capacity, policy.capacity_rules, findings.capacity_rules
         )
-        fitted = fit(chosen, policy, findings.switched_on, capacity, weeks_left)
+        timing = Timing(released, vocabulary.custody_setting, vocabulary.assessment_setting)
+        fitted = fit(chosen, policy, findings.switched_on, capacity, weeks_left, timing)
     else:
         fitted = unscheduled(chosen, policy)
-    warnings = [
-        Warning(code=code, message=rule.description, rule_id=rule.id)
-        for code, rule in findings.flags
-    ]
-    warnings += chosen.warnings + fitted.warnings
-    warnings += prerequisite_warnings(fitted.choices, findings, rulebook.catalogue, policy)
-    warnings += _fit_warnings(fitted, assessment, policy)
+    warnings = _warnings(evaluation, chosen, fitted, assessment, rulebook)
     unmet = fitted.unmet
     order = chosen.priority_needs
     shown = policy.pathway.shown_when_given
     result = Plan(
         person_id=assessment.person_id,
         rules_version=rulebook.version,
-        items=[_item(slot) for slot in fitted.slots],
+        items=[_item(slot, _counted(slot, assessment, policy)) for slot in fitted.slots],
         unmet_needs=[unmet[a] for a in order if a in unmet],
         warnings=sorted(warnings, key=lambda w: (w.code, w.rule_id or "", w.message)),
         programme_pathway=_pathway(evaluation, policy.pathway.fields)
@@ -115,14 +127,35 @@ def plan_from(
         else None,
         priority_needs=order,
         excluded=chosen.excluded,
-        plan_start=max(today, assessment.sentence.start_date),
+        plan_start=start,
         weeks_available=weeks_left,
+        release_week=released,
+        goals=list(assessment.goals),
         trace=_trace(evaluation) if explain else None,
     )
     return Planned(result, tuple(c.intervention.id for c in fitted.dropped))
 
 
-def _item(slot: Slot) -> PlanItem:
+def _counted(slot: Slot, assessment: Assessment, policy: Policy) -> list[Reason]:
+    """What an item counts towards: the order's unpaid work hours, for its ETE element."""
+    total = assessment.sentence.unpaid_work_hours
+    if total is None or slot.choice.intervention.id not in policy.unpaid_work.ete_interventions:
+        return []
+    used, allowed = _ete_hours(slot), total * policy.unpaid_work.ete_share
+    text = policy.text("unpaid_work_ete")
+    return [
+        Reason(
+            rule_id=text.rule_id,
+            text=text.say(used=f"{used:g}", allowed=f"{allowed:g}", total=total),
+        )
+    ]
+
+
+def _ete_hours(slot: Slot) -> float:
+    return (slot.end_week - slot.start_week) * slot.choice.intervention.hours_per_week
+
+
+def _item(slot: Slot, counted: list[Reason]) -> PlanItem:
     choice, intervention = slot.choice, slot.choice.intervention
     return PlanItem(
         intervention_id=intervention.id,
@@ -133,13 +166,47 @@ def _item(slot: Slot) -> PlanItem:
         end_week=slot.end_week,
         after=list(slot.after),
         mandatory=choice.mandatory,
-        reasons=choice.reasons,
+        reasons=choice.reasons + counted,
         adaptations=choice.adaptations,
         kind=intervention.kind,
         provider=intervention.provider,
         hours_per_week=intervention.hours_per_week,
         wait_weeks=intervention.wait_weeks,
+        setting=slot.setting or None,
+        status="started" if choice.remaining_weeks is not None else None,
     )
+
+
+def in_progress(assessment: Assessment, rulebook: Rulebook, start: date) -> dict[str, int]:
+    """Work the history says is under way → the weeks left of it: to its expected end if the
+    history gives one, else its whole length (at least one week)."""
+    found = {}
+    for entry in assessment.history:
+        if entry.status == "started":
+            weeks = rulebook.catalogue[entry.intervention_id].duration_weeks
+            if entry.end_date is not None:
+                weeks = weeks_between(start, entry.end_date)
+            found[entry.intervention_id] = max(weeks, 1)
+    return found
+
+
+def _warnings(
+    evaluation: Evaluation,
+    chosen: Selection,
+    fitted: Fitted,
+    assessment: Assessment,
+    rulebook: Rulebook,
+) -> list[Warning]:
+    """Every warning: the rules' flags, selection's, and fitting the plan to the sentence."""
+    findings, policy = evaluation.findings, rulebook.policy
+    warnings = [
+        Warning(code=code, message=rule.description, rule_id=rule.id)
+        for code, rule in findings.flags
+    ]
+    warnings += chosen.warnings + fitted.warnings
+    done = frozenset(e.intervention_id for e in assessment.history if e.status == "completed")
+    warnings += prerequisite_warnings(fitted.choices, findings, rulebook.catalogue, policy, done)
+    return warnings + _fit_warnings(fitted, assessment, policy)
 
 
 def _fit_warnings(fitted: Fitted, assessment: Assessment, policy: Policy) -> list[Warning]:
@@ -164,14 +231,10 @@ def _fit_warnings(fitted: Fitted, assessment: Assessment, policy: Policy) -> lis
         )
         for c in fitted.overrunning
     ]
+    warnings += _unpaid_work_warnings(fitted, assessment, policy)
     allowed = assessment.sentence.rar_days
     if allowed is not None:
-        rar = policy.rar
-        used = sum(
-            s.choice.intervention.sessions * rar.days_per_session
-            for s in fitted.slots
-            if s.choice.intervention.provider in rar.providers
-        )
+        used = rar_days([s.choice.intervention for s in fitted.slots], policy.rar)
         if used > allowed:
             text = policy.text("rar_days_exceeded")
             warnings.append(
@@ -182,6 +245,28 @@ def _fit_warnings(fitted: Fitted, assessment: Assessment, policy: Policy) -> lis
                 )
             )
     return warnings
+
+
+def rar_days(interventions: list[Intervention], rar: Rar) -> float:
+    """The RAR activity days these interventions use, counted as policy says."""
+    return sum(
+        i.sessions * rar.days_per_session for i in interventions if i.provider in rar.providers
+    )
+
+
+def _unpaid_work_warnings(fitted: Fitted, assessment: Assessment, policy: Policy) -> list[Warning]:
+    total = assessment.sentence.unpaid_work_hours
+    ete = [
+        s for s in fitted.slots if s.choice.intervention.id in policy.unpaid_work.ete_interventions
+    ]
+    if total is None or not ete:
+        return []
+    used, allowed = sum(_ete_hours(s) for s in ete), total * policy.unpaid_work.ete_share
+    if used <= allowed:
+        return []
+    text = policy.text("unpaid_work_ete_exceeded")
+    message = text.say(used=f"{used:g}", allowed=f"{allowed:g}", total=total)
+    return [Warning(code="unpaid_work_ete_exceeded", message=message, rule_id=text.rule_id)]
 
 
 def _pathway(evaluation: Evaluation, fields: dict[str, str]) -> ProgrammePathway | None:

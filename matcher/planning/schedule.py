@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from matcher.model.catalogue import Intervention
 from matcher.model.policy import Capacity, CapacityRule, Edge
 from matcher.planning.choices import Choice
 
@@ -27,23 +28,75 @@ class Slot:
     start_week: int
     end_week: int
     after: tuple[str, ...]
+    setting: str = ""
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Where the person is: in custody until ``release_week`` (None: in the community already).
+
+    Work offered only in custody must end by release; work offered only in the community starts
+    after it; work offered in both starts inside if it can (through the gate) and runs on.
+    """
+
+    release_week: int | None
+    custody: str  # the setting codes (rules/vocabulary.yaml)
+    community: str
+
+    def setting(self, intervention: Intervention, start: int) -> str:
+        """Where work starting in week ``start`` is delivered."""
+        if self.release_week is None or self.custody not in intervention.settings:
+            return self.community
+        if self.community not in intervention.settings or start < self.release_week:
+            return self.custody
+        return self.community
+
+    def _community_only(self, intervention: Intervention) -> bool:
+        return self.custody not in intervention.settings
+
+    def earliest(self, choice: Choice) -> int:
+        """The first week the work can start: after its wait, or now if already under way."""
+        intervention = choice.intervention
+        if choice.remaining_weeks is not None:
+            return 0
+        if self.release_week is not None and self._community_only(intervention):
+            return max(intervention.wait_weeks, self.release_week)
+        return intervention.wait_weeks
+
+    def latest(self, intervention: Intervention, horizon: int) -> int:
+        """The week by which the work must end: release for custody-only work, else the horizon."""
+        if self.release_week is not None and self.community not in intervention.settings:
+            return min(self.release_week, horizon)
+        return horizon
+
+
+IN_THE_COMMUNITY = Timing(None, "", "")  # no custody part: no windows beyond the sentence
+
+
+def weeks_of(choice: Choice) -> int:
+    """How long the work takes from its start in the plan: what is left of it if under way."""
+    if choice.remaining_weeks is not None:
+        return choice.remaining_weeks
+    return choice.intervention.duration_weeks
 
 
 def plan_graph(choices: list[Choice], edges: tuple[Edge, ...], switched_on: set[str]) -> nx.DiGraph:
     """The precedence graph of the chosen interventions; each edge keeps its kind, lag and reasons.
 
-    Where two policy edges join the same pair, each kind keeps its longest lag and both bind.
+    Where two policy edges join the same pair, each kind keeps its longest lag and both bind. Work
+    already under way waits for nothing: no edge leads into it.
     """
     chosen = {c.intervention.id for c in choices}
+    waits = {c.intervention.id for c in choices if c.remaining_weeks is None}
     graph = nx.DiGraph()
     graph.add_nodes_from(sorted(chosen))
     for edge in edges:
         if edge.conditional and edge.id not in switched_on:
             continue
         for before, after in edge.pairs:
-            if before in chosen and after in chosen:
+            if before in chosen and after in waits:
                 _add(graph, before, after, edge.type, edge.lag_weeks, edge.id)
-    for choice in choices:
+    for choice in [c for c in choices if c.intervention.id in waits]:
         for prerequisite in choice.intervention.prerequisites:
             if prerequisite in chosen:
                 _add(
@@ -72,7 +125,10 @@ def _add(graph: nx.DiGraph, before: str, after: str, kind: str, lag: int, reason
 
 
 def schedule(
-    choices: list[Choice], graph: nx.DiGraph, capacity: Capacity
+    choices: list[Choice],
+    graph: nx.DiGraph,
+    capacity: Capacity,
+    timing: Timing = IN_THE_COMMUNITY,
 ) -> dict[str, tuple[int, int]]:
     """Start and end week of each intervention: earliest start after waits and edges, within capacity.
 
@@ -86,20 +142,23 @@ def schedule(
     load: dict[int, tuple[int, float]] = {}
     placed: dict[str, tuple[int, int]] = {}
     for node in nx.lexicographical_topological_sort(graph, key=lambda n: f"{rank[n]:06d}"):
-        intervention = by_id[node].intervention
-        earliest = intervention.wait_weeks
+        choice = by_id[node]
+        intervention, weeks = choice.intervention, weeks_of(choice)
+        earliest = timing.earliest(choice)
         for before in graph.predecessors(node):
             start, end = placed[before]
             data = graph.edges[before, node]
             for kind, lag in data.get("constraints", {data["type"]: data["lag"]}).items():
                 earliest = max(earliest, (end if kind == FINISH_TO_START else start) + lag)
-        start = _first_fit(
-            earliest, intervention.duration_weeks, intervention.hours_per_week, load, capacity
+        start = (
+            0  # under way: it is happening now, whatever the capacity left
+            if choice.remaining_weeks is not None
+            else _first_fit(earliest, weeks, intervention.hours_per_week, load, capacity)
         )
-        for week in range(start, start + intervention.duration_weeks):
+        for week in range(start, start + weeks):
             count, hours = load.get(week, (0, 0.0))
             load[week] = (count + 1, hours + intervention.hours_per_week)
-        placed[node] = (start, start + intervention.duration_weeks)
+        placed[node] = (start, start + weeks)
     return placed
 
 
@@ -144,18 +203,23 @@ def sequence(
     switched_on: set[str],
     capacity: Capacity,
     horizon: int,
+    timing: Timing = IN_THE_COMMUNITY,
 ) -> tuple[list[Slot], list[Choice], list[Choice]]:
-    """Schedule the choices within ``horizon`` weeks.
+    """Schedule the choices within ``horizon`` weeks (and custody-only work before release).
 
-    Returns (slots, dropped, overrunning mandated choices). A non-mandated intervention that would
-    end after the horizon is dropped, least pressing first, and the rest rescheduled.
+    Returns (slots, dropped, overrunning fixed choices). Work that would end too late is dropped,
+    least pressing first, and the rest rescheduled; mandated work and work under way stay.
     """
     kept = list(choices)
     dropped: list[Choice] = []
+
+    def too_late(c: Choice) -> bool:
+        return placed[c.intervention.id][1] > timing.latest(c.intervention, horizon)
+
     while True:
         graph = plan_graph(kept, edges, switched_on)
-        placed = schedule(kept, graph, capacity)
-        late = [c for c in kept if placed[c.intervention.id][1] > horizon and not c.mandatory]
+        placed = schedule(kept, graph, capacity, timing)
+        late = [c for c in kept if too_late(c) and not c.fixed]
         if not late:
             break
         worst = max(late, key=lambda c: c.rank)
@@ -168,11 +232,12 @@ def sequence(
             phase[c.intervention.id],
             *placed[c.intervention.id],
             tuple(sorted(graph.predecessors(c.intervention.id))),
+            timing.setting(c.intervention, placed[c.intervention.id][0]),
         )
         for c in kept
     ]
     slots.sort(key=lambda s: (s.start_week, s.phase, s.choice.rank))
-    overrunning = [c for c in kept if placed[c.intervention.id][1] > horizon]
+    overrunning = [c for c in kept if too_late(c)]
     return slots, dropped, overrunning
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from matcher.model.catalogue import Intervention
 from matcher.model.contract import Assessment, Exclusion, Need, Reason, UnmetNeed, Warning
 from matcher.model.policy import Policy
+from matcher.model.rules import CATALOGUE_RULE_PREFIX
 from matcher.model.vocabulary import Vocabulary
 from matcher.planning.choices import Alternative, Choice, Selection
 from matcher.planning.findings import Findings, Hit
@@ -19,6 +20,7 @@ from matcher.planning.findings import Findings, Hit
 Criterion = Callable[[Need | None, int], int]
 # How each criterion policy may name in ``selection.need_order`` ranks a need (lower first).
 _CRITERIA: dict[str, Criterion] = {
+    "linked_to_harm": lambda need, order: 0 if need and need.linked_to_harm else 1,
     "linked_to_offending": lambda need, order: 0 if need and need.linked_to_offending else 1,
     "severity": lambda need, order: -(need.severity if need else 0),
     "need_area_order": lambda need, order: order,
@@ -65,6 +67,7 @@ class _Selector:
         catalogue: dict[str, Intervention],
         policy: Policy,
         vocabulary: Vocabulary,
+        in_progress: dict[str, int],
     ) -> None:
         self.findings, self.catalogue, self.policy = findings, catalogue, policy
         self.vocabulary, self.priority = vocabulary, priority
@@ -78,6 +81,25 @@ class _Selector:
             multi_need_bonus=policy.selection.multi_need_bonus,
         )
         self.chosen: set[str] = set()
+        self.history = _history_exclusions(assessment, catalogue, policy)
+        self.completed = {e.intervention_id for e in assessment.history if e.status == "completed"}
+        self.in_progress = in_progress
+
+    def ruled_out(self, intervention_id: str) -> list[Exclusion]:
+        """Why an intervention cannot be offered: the rules that exclude it, and its history."""
+        found = exclusions_of(self.findings, intervention_id)
+        return found + self.history.get(intervention_id, [])
+
+    def started(self) -> None:
+        """Work already under way stays in the plan, with the weeks it has left."""
+        text = self.policy.text("history_started")
+        for intervention_id, weeks in sorted(self.in_progress.items()):
+            intervention = self.catalogue[intervention_id]
+            reason = Reason(rule_id=text.rule_id, text=text.say(name=intervention.name))
+            hits = reasons_of(self.findings.recommended.get(intervention_id, []))
+            made = self.choice(intervention, [reason, *hits], False, origin="started")
+            made.remaining_weeks = weeks
+            self.take(made)
 
     def choice(
         self,
@@ -111,6 +133,8 @@ class _Selector:
             first = self.catalogue[prerequisite]
             if self.findings.excluded.get(prerequisite):
                 continue  # reported as prerequisite_not_possible when the choice is taken
+            if prerequisite in self.completed:
+                continue  # done already: the follow-on work can start without it
             text = self.policy.text("prerequisite")
             reason = Reason(
                 rule_id=text.rule_id, text=text.say(first=first.name, name=made.intervention.name)
@@ -144,36 +168,50 @@ class _Selector:
         return (0 if mandatory else 1, best, -len(addresses), intervention.id)
 
     def mandated(self, assessment: Assessment) -> None:
-        for mandated in sorted(set(assessment.sentence.mandated)):
+        """Work the court or licence orders is its own requirement: planned despite the catalogue's
+        eligibility (with a warning), unless it cannot be delivered at all (mandated_not_possible)."""
+        for mandated in sorted(set(assessment.sentence.mandated) - self.chosen):
             intervention = self.catalogue[mandated]
-            if self.findings.excluded.get(mandated):
-                why = "; ".join(e.reason for e in exclusions_of(self.findings, mandated))
-                text = self.policy.text("mandated_not_possible")
-                self.result.warnings.append(
-                    Warning(
-                        code="mandated_not_possible",
-                        message=text.say(name=intervention.name, why=why),
-                        rule_id=text.rule_id,
-                    )
-                )
+            own = self.policy.mandated_own_requirement
+            ruled = [e for e in exclusions_of(self.findings, mandated) if e.rule_id not in own]
+            blocking = [e for e in ruled if self._blocks_mandated(e.rule_id)]
+            if blocking:
+                self._warn("mandated_not_possible", intervention, blocking)
                 continue
+            if ruled:
+                self._warn("mandated_despite_eligibility", intervention, ruled)
             text = self.policy.text("mandated")
             reason = Reason(rule_id=text.rule_id, text=text.say(name=intervention.name))
             hits = reasons_of(self.findings.recommended.get(mandated, []))
             self.take(self.choice(intervention, [reason, *hits], True, origin="mandated"))
 
+    def _blocks_mandated(self, rule_id: str) -> bool:
+        """A rule file's exclusion, or a catalogue criterion policy says no order can override."""
+        if not rule_id.startswith(CATALOGUE_RULE_PREFIX):
+            return True
+        return rule_id.rsplit(".", 1)[-1] in self.policy.mandated_cannot_when
+
+    def _warn(self, key: str, intervention: Intervention, why: list[Exclusion]) -> None:
+        text = self.policy.text(key)
+        reasons = "; ".join(e.reason for e in why)
+        self.result.warnings.append(
+            Warning(
+                code=key,
+                message=text.say(name=intervention.name, why=reasons),
+                rule_id=text.rule_id,
+            )
+        )
+
     def included(self) -> None:
         for intervention_id in sorted(self.findings.recommended):
             hits = self.findings.recommended[intervention_id]
             included = [h for h in hits if h.include]
-            if (
-                intervention_id in self.chosen
-                or self.findings.excluded.get(intervention_id)
-                or not included
-            ):
+            if intervention_id in self.chosen or self.ruled_out(intervention_id) or not included:
                 continue
             prepares = all(h.prepares for h in included)
-            made = self.choice(self.catalogue[intervention_id], reasons_of(hits), False, prepares)
+            required = any(h.mandatory for h in included)
+            intervention = self.catalogue[intervention_id]
+            made = self.choice(intervention, reasons_of(hits), required, prepares)
             made.origin = "included"
             self.take(made)
 
@@ -197,11 +235,7 @@ class _Selector:
         found = []
         for intervention in self.catalogue.values():
             blocked = any(self.findings.excluded.get(p) for p in intervention.prerequisites)
-            if (
-                area not in intervention.needs
-                or self.findings.excluded.get(intervention.id)
-                or blocked
-            ):
+            if area not in intervention.needs or self.ruled_out(intervention.id) or blocked:
                 continue
             weight = sum(h.weight for h in self.findings.recommended.get(intervention.id, []))
             reasons = [Reason(rule_id=text.rule_id, text=text.say(need=label))]
@@ -213,7 +247,7 @@ class _Selector:
     def unmet(self, area: str, assessment: Assessment) -> UnmetNeed:
         label = self.vocabulary.label("need_areas", area)
         candidates = [i for i in self.catalogue.values() if area in i.needs]
-        excluded = [e for i in candidates for e in exclusions_of(self.findings, i.id)]
+        excluded = [e for i in candidates for e in self.ruled_out(i.id)]
         if not candidates:
             reason = self.policy.text("unmet_no_catalogue").say(need=label)
         elif assessment.region and not any(i.serves(assessment.region) for i in candidates):
@@ -227,7 +261,7 @@ class _Selector:
         for area in self.ranked:
             for intervention in self.catalogue.values():
                 if area in intervention.needs and intervention.id not in self.chosen:
-                    self.result.excluded += exclusions_of(self.findings, intervention.id)
+                    self.result.excluded += self.ruled_out(intervention.id)
         self.result.excluded = sorted(
             set(self.result.excluded), key=lambda e: (e.intervention_id, e.rule_id)
         )
@@ -240,10 +274,15 @@ def select(
     catalogue: dict[str, Intervention],
     policy: Policy,
     vocabulary: Vocabulary,
+    in_progress: dict[str, int] | None = None,
 ) -> Selection:
-    """Choose: mandated work, work a rule includes, then the best alternative for each priority
-    need not yet covered, most pressing first; every need's alternatives are kept, ranked."""
-    selector = _Selector(assessment, findings, priority, catalogue, policy, vocabulary)
+    """Choose: work already under way (``in_progress``: id → weeks left), mandated work, work a
+    rule includes, then the best alternative for each priority need not yet covered, most pressing
+    first; every need's alternatives are kept, ranked."""
+    selector = _Selector(
+        assessment, findings, priority, catalogue, policy, vocabulary, in_progress or {}
+    )
+    selector.started()
     selector.mandated(assessment)
     selector.included()
     selector.needs(assessment)
@@ -251,15 +290,36 @@ def select(
     return selector.result
 
 
+def _history_exclusions(
+    assessment: Assessment, catalogue: dict[str, Intervention], policy: Policy
+) -> dict[str, list[Exclusion]]:
+    """Work in the history with a status policy says is not planned again, and why."""
+    text = policy.text("history_not_again")
+    found: dict[str, list[Exclusion]] = {}
+    for entry in assessment.history:
+        if entry.status in policy.not_planned_again:
+            name = catalogue[entry.intervention_id].name
+            why = text.say(name=name, status=entry.status.replace("_", " "))
+            found.setdefault(entry.intervention_id, []).append(
+                Exclusion(intervention_id=entry.intervention_id, rule_id=text.rule_id, reason=why)
+            )
+    return found
+
+
 def prerequisite_warnings(
-    choices: list[Choice], findings: Findings, catalogue: dict[str, Intervention], policy: Policy
+    choices: list[Choice],
+    findings: Findings,
+    catalogue: dict[str, Intervention],
+    policy: Policy,
+    done: frozenset[str] = frozenset(),
 ) -> list[Warning]:
-    """A warning for each chosen intervention whose prerequisite is ruled out for this person."""
+    """A warning for each chosen intervention whose prerequisite is ruled out for this person
+    (and not ``done`` already)."""
     warnings = []
     text = policy.text("prerequisite_not_possible")
     for made in choices:
         for prerequisite in made.intervention.prerequisites:
-            if findings.excluded.get(prerequisite):
+            if findings.excluded.get(prerequisite) and prerequisite not in done:
                 first = catalogue[prerequisite]
                 why = "; ".join(e.reason for e in exclusions_of(findings, prerequisite))
                 warnings.append(

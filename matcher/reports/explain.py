@@ -11,14 +11,11 @@ from typing import Any
 from matcher.model.conditions import Condition
 from matcher.model.contract import Assessment, Plan
 from matcher.model.engine import Firing
-from matcher.model.rules import RuleSpec
+from matcher.model.rules import CATALOGUE_RULE_PREFIX, RuleSpec
 from matcher.model.vocabulary import suggest
 from matcher.planning.findings import Findings
 from matcher.planning.planner import Planned, evaluate, plan_from
 from matcher.rulebook.book import Rulebook
-
-CATALOGUE_PREFIX = "catalogue."
-
 
 MISSING = "(not given)"
 
@@ -175,11 +172,11 @@ def explain_intervention(
         "addresses": list(intervention.needs),
         "mandated": intervention_id in assessment.sentence.mandated,
         "recommended_by": _hits(findings, "recommend", intervention_id),
-        "excluded_by": [e for e in excluded if not e["rule_id"].startswith(CATALOGUE_PREFIX)],
+        "excluded_by": [e for e in excluded if not e["rule_id"].startswith(CATALOGUE_RULE_PREFIX)],
         "failed_eligibility": [
             {**e, "criterion": e["rule_id"].rsplit(".", 1)[-1]}
             for e in excluded
-            if e["rule_id"].startswith(CATALOGUE_PREFIX)
+            if e["rule_id"].startswith(CATALOGUE_RULE_PREFIX)
         ],
         "score": score(intervention_id, findings, rulebook, result.priority_needs),
     }

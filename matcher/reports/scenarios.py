@@ -39,6 +39,10 @@ EXPECT_KEYS = (
     "order",
     "excluded",
     "priority_needs",
+    "release_week",
+    "settings",
+    "started",
+    "mandatory",
 )
 
 
@@ -262,6 +266,41 @@ class Checker:
         want, got = sorted(str(w) for w in wanted or []), sorted(self.plan.priority_needs)
         return [] if want == got else [f"expected priority needs {want}, got {got}"]
 
+    def check_release_week(self, wanted: Any) -> list[str]:
+        got = self.plan.release_week
+        return [] if got == wanted else [f"expected release in week {wanted}, got {got}"]
+
+    def check_settings(self, wanted: Any) -> list[str]:
+        """Where each named item is delivered (custody or community)."""
+        problems = []
+        for intervention_id, setting in (wanted or {}).items():
+            item = self.items.get(str(intervention_id))
+            if item is None:
+                problems.append(f"expected {intervention_id} in the plan, delivered {setting}")
+            elif item.setting != setting:
+                problems.append(
+                    f"expected {intervention_id} delivered {setting}, got {item.setting}"
+                )
+        return problems
+
+    def check_mandatory(self, wanted: Any) -> list[str]:
+        """Items in the plan as mandatory: required by the sentence."""
+        ids, problems = self._ids(wanted)
+        for i in ids:
+            item = self.items.get(i)
+            if item is None or not item.mandatory:
+                problems.append(f"expected {i} in the plan as mandatory, got {item}")
+        return problems
+
+    def check_started(self, wanted: Any) -> list[str]:
+        """Items already under way: in the plan from week 0, marked started."""
+        ids, problems = self._ids(wanted)
+        for i in ids:
+            item = self.items.get(i)
+            if item is None or item.status != "started" or item.start_week != 0:
+                problems.append(f"expected {i} under way from week 0, got {item}")
+        return problems
+
     def check_warnings(self, wanted: Any) -> list[str]:
         codes = {w.code: w for w in self.plan.warnings}
         return [
@@ -303,16 +342,20 @@ class Checker:
         for i in ids:
             rule_id = str(wanted[i])
             by = sorted(
-                r
-                for r in fired
-                if any(
-                    o.kind == "exclude" and i in o.targets for o in self.rulebook.rules[r].outcomes
-                )
+                {
+                    r
+                    for r in fired
+                    if any(
+                        o.kind == "exclude" and i in o.targets
+                        for o in self.rulebook.rules[r].outcomes
+                    )
+                }
+                | {e.rule_id for e in self.plan.excluded if e.intervention_id == i}
             )
             if rule_id not in by:
                 problems.append(
                     f"expected {i} excluded by {rule_id}, but it was excluded by: {', '.join(by) or 'no rule'}"
-                    + (" (that rule did not fire)" if rule_id not in fired else "")
+                    + (" (that rule did not fire)" if rule_id not in fired | set(by) else "")
                 )
         return problems
 

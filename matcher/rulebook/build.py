@@ -15,6 +15,7 @@ from matcher.rulebook.catalogue import load_catalogue
 from matcher.rulebook.checks import static_checks
 from matcher.rulebook.fields import fields_for_stage
 from matcher.rulebook.paths import DEFAULT_CATALOGUE, DEFAULT_RULES
+from matcher.rulebook.people import add_people
 from matcher.rulebook.policy import load_policy
 from matcher.rulebook.provision import provision_gaps, thin_provision
 from matcher.rulebook.rules import load_rules
@@ -53,6 +54,7 @@ def _check_sources(sources: Sources) -> Checked:
     vocabulary = load_vocabulary(sources, problems)
     if vocabulary is None:
         raise RulebookError(problems)
+    vocabulary = add_people(sources, vocabulary, problems)
     texts = load_texts(sources, problems)
     catalogue = load_catalogue(sources, vocabulary, problems)
     rule_files = load_rules(sources, vocabulary, catalogue, texts.eligibility, problems)
@@ -61,6 +63,10 @@ def _check_sources(sources: Sources) -> Checked:
     if policy is None:
         raise RulebookError(problems)
     policy = replace(policy, edges=edges)
+    for unknown in [i for i in policy.unpaid_work.ete_interventions if i not in catalogue]:
+        problems.append(
+            Problem("rules/policy.yaml", 1, f"unpaid_work: unknown intervention {unknown!r}")
+        )
     rules = {r.id: r for r in rule_files.rules}
     last = max([r.stage for r in rules.values()] + [1])
     person_fields, _ = fields_for_stage(last, vocabulary, rule_files)

@@ -10,9 +10,13 @@ from matcher.model.catalogue import Intervention
 from matcher.model.errors import Problem
 from matcher.model.vocabulary import Vocabulary, suggest
 from matcher.rulebook.sources import Sources, line_of
+from matcher.rulebook.vocabulary import declared_in
+
+# What `matcher new intervention` writes where policy staff have a value to fill in.
+PLACEHOLDER = "TODO"
 
 # Which vocabulary list each coded field draws from.
-_CODED: dict[str, str] = {
+CODED: dict[str, str] = {
     "kind": "kinds",
     "tier": "tiers",
     "provider": "providers",
@@ -90,6 +94,8 @@ def _one(
     problems: list[Problem],
 ) -> Intervention | None:
     line = line_of(entries, index)
+    if _placeholders(name, index, entry, entries, problems):
+        return None
     try:
         intervention = Intervention.model_validate({**entry, "file": name, "line": line})
     except (ValidationError, TypeError) as error:
@@ -105,7 +111,7 @@ def _one(
         if isinstance(error, TypeError):
             problems.append(Problem(name, line, f"intervention #{index + 1} must be a mapping"))
         return None
-    for path, kind in _CODED.items():
+    for path, kind in CODED.items():
         value: Any = entry
         for part in path.split("."):
             value = value.get(part) if isinstance(value, dict) else None
@@ -118,11 +124,39 @@ def _one(
                     Problem(
                         name,
                         line_of(entries, index, *path.split(".")),
-                        f"{intervention.id}: unknown {path} code {code!r}",
+                        f"{intervention.id}: unknown {path} code {code!r}; {declared_in(kind)}",
                         suggest(code, allowed),
                     )
                 )
     return intervention
+
+
+def _placeholders(
+    name: str, index: int, entry: Any, entries: list[Any], problems: list[Problem]
+) -> bool:
+    """Report each value still holding the placeholder `matcher new` wrote; True if there is one."""
+    label = entry.get("id", f"intervention #{index + 1}") if isinstance(entry, dict) else ""
+    found = []
+
+    def walk(value: Any, path: tuple[str, ...]) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(inner, (*path, str(key)))
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner, path)
+        elif isinstance(value, str) and value.startswith(PLACEHOLDER) and path not in found:
+            found.append(path)
+            problems.append(
+                Problem(
+                    name,
+                    line_of(entries, index, *path),
+                    f"{label}: {'.'.join(path)} is still the placeholder {value!r}; fill it in",
+                )
+            )
+
+    walk(entry, ())
+    return bool(found)
 
 
 def _check_prerequisites(found: dict[str, Intervention], problems: list[Problem]) -> None:

@@ -11,7 +11,7 @@ from matcher.model.catalogue import Intervention
 from matcher.model.conditions import AllOf, AnyOf, Condition, Expr, Test
 from matcher.model.errors import Problem
 from matcher.model.rules import RuleSpec
-from matcher.model.vocabulary import Vocabulary
+from matcher.model.vocabulary import Vocabulary, suggest
 
 MAX_DISJUNCTS = 64  # beyond this a condition is not analysed (no warning rather than a wrong one)
 
@@ -27,7 +27,25 @@ def static_checks(
     problems += recommend_and_exclude(rules)
     problems += conflicting_rules(rules, constants)
     problems += unreachable_interventions(vocabulary, catalogue, rules)
+    problems += unknown_proposals(vocabulary, rules)
     return problems
+
+
+def unknown_proposals(vocabulary: Vocabulary, rules: dict[str, RuleSpec]) -> list[Problem]:
+    """A ``propose`` outcome must name a requirement the vocabulary knows."""
+    known = vocabulary.codes("requirements")
+    return [
+        Problem(
+            rule.file,
+            rule.line,
+            f"rule {rule.id!r}: unknown requirement {outcome.code!r}; add it to "
+            "rules/vocabulary.yaml under requirements",
+            suggest(outcome.code, known),
+        )
+        for rule in rules.values()
+        for outcome in rule.outcomes
+        if outcome.kind == "propose" and outcome.code not in known
+    ]
 
 
 def _contradiction(expr: Expr | None) -> str:

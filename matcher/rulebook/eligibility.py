@@ -12,6 +12,7 @@ from typing import Any
 
 from matcher.model.catalogue import Intervention
 from matcher.model.policy import Text
+from matcher.model.rules import CATALOGUE_RULE_PREFIX
 from matcher.model.vocabulary import UNSPECIFIED_REGION, Vocabulary
 
 # Eligibility fields on a band or scale: their codes are shown as words, not labelled.
@@ -43,7 +44,7 @@ def _exclusion_rule(
     value, values = (words[0] if words else ""), join(words)
     text = template.say(name=i.name, value=value, values=values) if template else key
     return {
-        "id": f"catalogue.{i.id}.{suffix}",
+        "id": f"{CATALOGUE_RULE_PREFIX}{i.id}.{suffix}",
         "description": text,
         "source": f"{i.file}:{i.line}",
         "when": when,
@@ -103,6 +104,10 @@ def _exclusion_criteria(intervention: Intervention, vocabulary: Vocabulary) -> l
     if vocabulary.assessment_setting not in i.settings:
         words = [label("settings", s) for s in i.settings]
         found.append(("setting", "setting", {"setting": vocabulary.assessment_setting}, words))
+        # in custody, it must also finish before release
+        weeks = i.wait_weeks + i.duration_weeks
+        when = {"setting": vocabulary.custody_setting, "weeks_to_release": {"lt": weeks}}
+        found.append(("time_before_release", "time_before_release", when, [str(weeks)]))
     return found
 
 

@@ -30,6 +30,10 @@ def base_fields(vocabulary: Vocabulary) -> dict[str, FieldInfo]:
         number("weeks_total"),
         number("rar_days"),
         code("setting", vocabulary.codes("settings")),
+        code("pdu", [*vocabulary.pdus, UNSPECIFIED_REGION]),
+        code("accommodation_status", [*vocabulary.accommodation_statuses, UNKNOWN]),
+        number("weeks_to_release"),
+        number("unpaid_work_hours"),
         number("ogrs"),
         number("mappa_level"),
         number("ovp"),
@@ -52,6 +56,7 @@ def need_fields(vocabulary: Vocabulary) -> dict[str, FieldInfo]:
         "area": FieldInfo("area", "code", vocabulary.need_areas),
         "severity": FieldInfo("severity", "number"),
         "linked_to_offending": FieldInfo("linked_to_offending", "bool"),
+        "linked_to_harm": FieldInfo("linked_to_harm", "bool"),
     }
 
 
@@ -97,8 +102,7 @@ def condition_parser(stage: int, vocabulary: Vocabulary, rule_files: RuleFiles) 
     """A parser for the conditions of a rule in ``stage``: the fields and codes it may test."""
     person, derived = fields_for_stage(stage, vocabulary, rule_files)
     codes = {
-        kind: tuple(vocabulary.codes(kind))
-        for kind in ("responsivity", "strengths", "flags", "requirements", "need_areas")
+        kind: tuple(vocabulary.codes(kind)) for kind in sorted({*SET_KEYS.values(), "need_areas"})
     }
     return ConditionParser(person, need_fields(vocabulary), derived, codes)
 

@@ -35,6 +35,9 @@ class ConditionParser:
         self.derived_fields = derived_fields
         self.codes = codes  # set kinds (responsivity, strengths, ...) and need_areas
         self.problems: list[str] = []
+        # Where policy staff add a code, by kind of code and by coded field (see
+        # rulebook.vocabulary.code_homes); said after an unknown code when known.
+        self.homes: dict[str, str] = {}
 
     def parse(self, when: Any) -> Condition:
         if when in (None, {}, "always"):
@@ -86,14 +89,14 @@ class ConditionParser:
         if key == "priority_need" and where == "person":
             areas = value if isinstance(value, list) else [value]
             for area in areas:
-                self._code(area, self.codes["need_areas"], "need area")
+                self._code(area, self.codes["need_areas"], "need area", "need_areas")
             return AllOf(tuple(Test(f"priority_need_{a}", "ex") for a in areas))
         return self._test(self._field(key, fields), value, fields)
 
     def _has(self, kind: str, key: str, value: Any) -> Expr:
         wanted = value if isinstance(value, list) else [value]
         for code in wanted:
-            self._code(code, self.codes[kind], f"{key} code")
+            self._code(code, self.codes[kind], f"{key} code", kind)
         return AllOf(tuple(Test(f"{key}_{code}", "ex") for code in wanted))
 
     def _field(self, name: Any, fields: dict[str, FieldInfo]) -> str:
@@ -107,11 +110,14 @@ class ConditionParser:
             )
         return name
 
-    def _code(self, code: Any, allowed: tuple[str, ...], what: str) -> None:
+    def _code(self, code: Any, allowed: tuple[str, ...], what: str, home: str) -> None:
         if not isinstance(code, str) or code not in allowed:
             hint = suggest(code, allowed)
+            where = self.homes.get(home, "")
             self.problems.append(
-                f"unknown {what} {code!r}" + (f" (did you mean {hint!r}?)" if hint else "")
+                f"unknown {what} {code!r}"
+                + (f" (did you mean {hint!r}?)" if hint else "")
+                + (f"; {where}" if where else "")
             )
 
     def _test(self, name: str, value: Any, fields: dict[str, FieldInfo]) -> Expr:
@@ -168,4 +174,4 @@ class ConditionParser:
         elif op in ("lt", "lte", "gt", "gte"):
             self.problems.append(f"{name!r} holds codes; use eq/in, not {op!r}")
         elif info.kind == "code":
-            self._code(value, info.values, f"value of {name!r}")
+            self._code(value, info.values, f"value of {name!r}", name)

@@ -17,20 +17,26 @@ from matcher.model.policy import (
     CapacityRule,
     Pathway,
     Policy,
+    Proposals,
     Rar,
     Selection,
     Text,
     ThinProvision,
+    UnpaidWork,
 )
 from matcher.model.rules import Outcome, RuleFiles
 from matcher.model.vocabulary import Vocabulary, suggest
 from matcher.rulebook.fields import add_policy_rule
 from matcher.rulebook.shapes import (
     CapacitySpec,
+    MandatedSpec,
     PathwaySpec,
+    PeopleSpec,
+    ProposalsSpec,
     RarSpec,
     SelectionSpec,
     ThinProvisionSpec,
+    UnpaidWorkSpec,
 )
 from matcher.rulebook.sources import LineDict, Sources, document, line_of, section, validated
 
@@ -54,7 +60,12 @@ def load_policy(
     pathway = _part(doc, "programme_pathway", PathwaySpec, problems)
     rar = _part(doc, "rar", RarSpec, problems)
     thin = _part(doc, "thin_provision", ThinProvisionSpec, problems)
-    if None in (selection, capacity_spec, pathway, rar, thin):
+    people = _part(doc, "people", PeopleSpec, problems)
+    mandated = _part(doc, "mandated", MandatedSpec, problems)
+    unpaid = _part(doc, "unpaid_work", UnpaidWorkSpec, problems)
+    proposals = _part(doc, "proposals", ProposalsSpec, problems)
+    parts = (selection, capacity_spec, pathway, rar, thin, people, mandated, unpaid, proposals)
+    if None in parts:
         return None
     capacity = Capacity(capacity_spec.max_concurrent, capacity_spec.max_hours_per_week)
     capacity_rules = _capacity_rules(doc, capacity, vocabulary, rule_files, problems)
@@ -67,21 +78,37 @@ def load_policy(
             assessed_from_severity=selection.assessed_from_severity,
             need_order=tuple(selection.need_order),
         ),
+        adults_from_age=people.adults_from_age,
+        not_planned_again=tuple(people.not_planned_again),
+        mandated_cannot_when=tuple(mandated.cannot_be_delivered_when),
+        mandated_own_requirement=tuple(mandated.is_its_own_requirement),
         capacity=capacity,
         capacity_rules=capacity_rules,
         rar=Rar(tuple(rar.providers), rar.days_per_session),
-        pathway=Pathway(
-            {
-                "pathway": pathway.pathway,
-                "risk_level": pathway.risk_level,
-                "need_level": pathway.need_level,
-            },
-            tuple(pathway.shown_when_given),
-        ),
+        unpaid_work=UnpaidWork(unpaid.ete_share, tuple(unpaid.ete_interventions)),
+        proposals=_proposals(proposals),
+        pathway=_pathway(pathway),
         thin_provision=ThinProvision(tuple(thin.providers), tuple(thin.tiers)),
         edges=(),  # rules/sequencing.yaml's, added by the build
         texts=texts,
     )
+
+
+def _proposals(spec: ProposalsSpec) -> Proposals:
+    programme, rar = spec.programme, spec.rar
+    return Proposals(
+        tuple(spec.sentence_types),
+        tuple(spec.assume),
+        programme.requirement,
+        tuple(programme.kinds),
+        rar.requirement,
+        rar.round_up_to,
+    )
+
+
+def _pathway(spec: PathwaySpec) -> Pathway:
+    fields = {"pathway": spec.pathway, "risk_level": spec.risk_level, "need_level": spec.need_level}
+    return Pathway(fields, tuple(spec.shown_when_given))
 
 
 def _part(doc: LineDict, key: str, model: type[BaseModel], problems: list[Problem]) -> Any:

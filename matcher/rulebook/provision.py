@@ -13,8 +13,8 @@ CATALOGUE_FILES = "catalogue/interventions/"
 
 
 def _provided(intervention: Intervention, vocabulary: Vocabulary) -> bool:
-    """Delivered in the setting plans are made for."""
-    return vocabulary.constant_fields["setting"] in intervention.settings
+    """Delivered in the community, where provision gaps are counted."""
+    return vocabulary.assessment_setting in intervention.settings
 
 
 def provision_gaps(vocabulary: Vocabulary, catalogue: dict[str, Intervention]) -> list[Problem]:

@@ -12,15 +12,16 @@ from matcher.model.rules import ComputedField, Outcome, RuleFiles, RuleSpec
 from matcher.model.vocabulary import Band, Vocabulary, suggest
 from matcher.rulebook.eligibility import catalogue_rule_texts
 from matcher.rulebook.fields import condition_parser
-from matcher.rulebook.selectors import resolve_targets
+from matcher.rulebook.outcomes import OUTCOMES, outcomes
 from matcher.rulebook.shapes import ExampleSpec, ThenSpec
 from matcher.rulebook.sources import LineDict, Sources, line_of, section, validated
+from matcher.rulebook.vocabulary import code_homes
 
 RULESET_PREFIX = "rules/rulesets/"
 
 
-OUTCOMES = ("recommend", "exclude", "adapt", "flag", "derive")
 _RULE_KEYS = ("id", "description", "source", "when", "then", "examples")
+_NOT_A_MAPPING = "each rule must be a mapping with id, description, source, when, then"
 _RuleFile = tuple[str, LineDict]  # a rule file's name and its top-level mapping
 
 
@@ -232,24 +233,25 @@ def _rule(
         return fixed_line or line_of(rules, index, *path)
 
     if not isinstance(raw, dict):
-        problems.append(
-            Problem(
-                name, line, "each rule must be a mapping with id, description, source, when, then"
-            )
-        )
+        problems.append(Problem(name, line, _NOT_A_MAPPING))
         return None
-    if not _has_rule_keys(name, raw, index, where, problems):
-        return None
+    # A missing required key does not stop the rest of the rule being checked: every problem
+    # in it is reported at once, and only then is the rule left out.
+    rule_id = str(raw["id"]) if raw.get("id") else f"#{index + 1}"
+    complete = _has_rule_keys(name, raw, rule_id, where, problems)
     parser = condition_parser(stage, vocabulary, rule_files)
+    parser.homes = code_homes(vocabulary)
     condition = parser.parse(raw.get("when"))
     for message in parser.problems:
-        problems.append(Problem(name, where("when"), f"rule {raw['id']!r}: {message}"))
-    rule_id = str(raw["id"])
+        problems.append(Problem(name, where("when"), f"rule {rule_id!r}: {message}"))
     root, path = (None, ()) if fixed_line else (rules, (index,))
-    outcomes = _rule_outcomes(name, rule_id, raw["then"], root, path, where, catalogue, problems)
+    then = raw.get("then")
+    outcomes = _rule_outcomes(name, rule_id, then, root, path, where, catalogue, problems)
     examples = _examples(name, rule_id, raw, root, path, where, problems)
+    if not complete:
+        return None
     return RuleSpec(
-        str(raw["id"]),
+        rule_id,
         " ".join(str(raw["description"]).split()),
         str(raw["source"]),
         stage,
@@ -262,15 +264,13 @@ def _rule(
 
 
 def _has_rule_keys(
-    name: str, raw: dict[str, Any], index: int, where: Callable[..., int], problems: list[Problem]
+    name: str, raw: dict[str, Any], rule_id: str, where: Callable[..., int], problems: list[Problem]
 ) -> bool:
     """Report missing and unknown rule keys; False when a required key is missing."""
     missing = [k for k in ("id", "description", "source", "then") if not raw.get(k)]
     unknown = [k for k in raw if k not in _RULE_KEYS]
     for key in missing:
-        problems.append(
-            Problem(name, where(), f"rule {raw.get('id', f'#{index + 1}')!r} has no {key!r}")
-        )
+        problems.append(Problem(name, where(), f"rule {rule_id!r} has no {key!r}"))
     for key in unknown:
         problems.append(
             Problem(name, where(key), f"unknown rule key {key!r}", suggest(key, _RULE_KEYS))
@@ -289,6 +289,8 @@ def _rule_outcomes(
     problems: list[Problem],
 ) -> list[Outcome]:
     """The outcomes of a rule's 'then', unknown outcomes reported and left out."""
+    if not then:
+        return []  # reported as a missing 'then'
     if isinstance(then, dict):
         for key in [k for k in then if k not in OUTCOMES]:
             problems.append(
@@ -301,7 +303,7 @@ def _rule_outcomes(
             )
         then = {k: v for k, v in then.items() if k in OUTCOMES}
     spec = validated(ThenSpec, then, name, root, (*path, "then"), f"rule {rule_id!r}", problems)
-    return _outcomes(rule_id, spec, catalogue, problems, name, where("then")) if spec else []
+    return outcomes(rule_id, spec, catalogue, problems, name, where("then")) if spec else []
 
 
 def _examples(
@@ -333,62 +335,3 @@ def _examples(
             problems,
         )
     ]
-
-
-def _outcomes(
-    rule_id: str,
-    then: ThenSpec,
-    catalogue: dict[str, Intervention],
-    problems: list[Problem],
-    name: str,
-    line: int,
-) -> list[Outcome]:
-    found = []
-    if then.flag is not None:
-        found.append(Outcome("flag", code=then.flag.code or rule_id))
-    if then.derive is not None:
-        d = then.derive
-        found.append(
-            Outcome(
-                "derive", name=d.name, value=d.value, per_need=d.per_need, precedence=d.precedence
-            )
-        )
-    for kind, spec in (
-        ("recommend", then.recommend),
-        ("exclude", then.exclude),
-        ("adapt", then.adapt),
-    ):
-        if spec is None:
-            continue
-        targets = resolve_targets(
-            spec,
-            catalogue,
-            lambda m: problems.append(Problem(name, line, f"rule {rule_id!r}: {m[0]}", m[1])),
-        )
-        if not targets:
-            problems.append(
-                Problem(
-                    name,
-                    line,
-                    f"rule {rule_id!r}: {kind} selects no intervention in the catalogue",
-                    severity="warning",
-                )
-            )
-        found.append(
-            Outcome(
-                kind,
-                targets,
-                spec.weight,
-                include=spec.include or spec.prepares,
-                prepares=spec.prepares,
-            )
-        )
-    if not found:
-        problems.append(
-            Problem(
-                name,
-                line,
-                f"rule {rule_id!r}: 'then' needs an outcome: one of {', '.join(OUTCOMES)}",
-            )
-        )
-    return found

@@ -6,7 +6,6 @@ from typing import Any
 
 from matcher.model.catalogue import Intervention
 from matcher.model.vocabulary import suggest
-from matcher.rulebook.shapes import TargetSpec
 
 SELECTOR_KEYS = (
     "ids",
@@ -26,22 +25,25 @@ SELECTOR_KEYS = (
 
 
 def resolve_targets(
-    spec: TargetSpec, catalogue: dict[str, Intervention], report: Any
+    ids: list[str],
+    select: dict[str, Any] | None,
+    catalogue: dict[str, Intervention],
+    report: Any,
 ) -> tuple[str, ...]:
     """The intervention ids a recommend/exclude/adapt outcome names, fixed when the rules load.
 
     ``interventions: [ids]`` names them; ``select: {kind: ..., formats: group}`` picks every catalogue
     entry whose attributes match (a list means any of; ``delivery_lacks`` means has none of).
     """
-    for iid in spec.interventions:
+    for iid in ids:
         if iid not in catalogue:
             report((f"unknown intervention {iid!r}", suggest(iid, catalogue)))
-    chosen = {i for i in spec.interventions if i in catalogue}
-    if spec.select is not None:
-        for key in spec.select:
+    chosen = {i for i in ids if i in catalogue}
+    if select is not None:
+        for key in select:
             if key not in SELECTOR_KEYS:
                 report((f"unknown selector {key!r}", suggest(key, SELECTOR_KEYS)))
-        chosen |= {i.id for i in catalogue.values() if _selected(i, spec.select)}
+        chosen |= {i.id for i in catalogue.values() if _selected(i, select)}
     return tuple(sorted(chosen))
 
 

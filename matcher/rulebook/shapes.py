@@ -26,6 +26,7 @@ class TargetSpec(BaseModel):
     weight: float = 1.0
     include: bool = False
     prepares: bool = False
+    mandatory: bool = False  # recommend: the sentence requires it (a treatment requirement)
 
 
 class FlagSpec(BaseModel):
@@ -43,6 +44,15 @@ class DeriveSpec(BaseModel):
     precedence: int = 100
 
 
+class ProposeSpec(BaseModel):
+    """A requirement to propose to the court in a pre-sentence report."""
+
+    model_config = _STRICT
+
+    requirement: str
+    intervention: str | None = None
+
+
 class ThenSpec(BaseModel):
     model_config = _STRICT
 
@@ -51,6 +61,7 @@ class ThenSpec(BaseModel):
     adapt: TargetSpec | None = None
     flag: FlagSpec | None = None
     derive: DeriveSpec | None = None
+    propose: ProposeSpec | None = None
 
 
 class ExampleSpec(BaseModel):
@@ -115,6 +126,50 @@ class RarSpec(BaseModel):
 
     providers: list[str]
     days_per_session: Annotated[float, Field(gt=0)]
+
+
+class MandatedSpec(BaseModel):
+    model_config = _STRICT
+
+    cannot_be_delivered_when: list[str]
+    is_its_own_requirement: list[str]
+
+
+class UnpaidWorkSpec(BaseModel):
+    model_config = _STRICT
+
+    ete_share: Annotated[float, Field(ge=0, le=1)]
+    ete_interventions: list[str]
+
+
+class ProgrammeRequirementSpec(BaseModel):
+    model_config = _STRICT
+
+    requirement: str
+    kinds: list[str]
+
+
+class RarProposalSpec(BaseModel):
+    model_config = _STRICT
+
+    requirement: str
+    round_up_to: Annotated[int, Field(ge=1, le=60)]
+
+
+class ProposalsSpec(BaseModel):
+    model_config = _STRICT
+
+    sentence_types: list[str]
+    assume: list[str]
+    programme: ProgrammeRequirementSpec
+    rar: RarProposalSpec
+
+
+class PeopleSpec(BaseModel):
+    model_config = _STRICT
+
+    adults_from_age: Annotated[int, Field(ge=0, le=120)]
+    not_planned_again: list[Literal["completed", "started", "not_completed", "declined"]]
 
 
 class ThinProvisionSpec(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -150,12 +151,82 @@ def _read_one(sources: Sources, name: str, text: str) -> None:
     try:
         data = parse_yaml(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        problem = getattr(error, "problem", None) or str(error)
-        sources.problems.append(Problem(name, line, f"not valid YAML: {problem}"))
+        sources.problems.append(yaml_problem(name, text, error))
         return
     sources.files[name] = SourceFile(name, text, data)
+
+
+def yaml_problem(name: str, text: str, error: yaml.YAMLError) -> Problem:
+    """A YAML syntax error at its line: the parser's words, then what they mean in plain words.
+
+    >>> text = "rules:\\n\\t- id: x\\n"
+    >>> try:
+    ...     parse_yaml(text)
+    ... except yaml.YAMLError as error:
+    ...     found = yaml_problem("r.yaml", text, error)
+    >>> found.line
+    2
+    >>> print(found.message)
+    not valid YAML: found character '\\t' that cannot start any token. A tab is used for \
+indentation here: YAML needs spaces, so replace the tab with spaces.
+    """
+    mark = getattr(error, "problem_mark", None)
+    line = mark.line + 1 if mark is not None else 1
+    problem = getattr(error, "problem", None) or str(error)
+    plain = _in_plain_words(error, text.splitlines()) if mark is not None else ""
+    return Problem(name, line, f"not valid YAML: {problem}" + (f". {plain}" if plain else ""))
+
+
+def _in_plain_words(error: Any, lines: list[str]) -> str:
+    """What a pyyaml problem usually means in a policy file, and what to do; '' if not known."""
+    problem = getattr(error, "problem", None) or ""
+    context = getattr(error, "context", None) or ""
+    row, column = error.problem_mark.line, error.problem_mark.column
+    here = lines[row] if row < len(lines) else ""
+    opened = getattr(error, "context_mark", None)
+    start = opened.line + 1 if opened is not None else row + 1
+    if "'\\t'" in problem:
+        return (
+            "A tab is used for indentation here: YAML needs spaces, so replace the tab with spaces."
+        )
+    if "cannot start any token" in problem or "undefined alias" in problem:
+        return f"Text that starts with {here[column : column + 1]!r} must be in quotes: put the whole text in quotes."
+    if "quoted scalar" in context and "end of stream" in problem and opened is not None:
+        quote = lines[opened.line][opened.column : opened.column + 1] or "mark"
+        return (
+            f"The quote {quote} opened on line {start} is never closed: end the text with {quote}."
+        )
+    if "unknown escape" in problem:
+        return "Inside double quotes a backslash starts an escape: use single quotes instead."
+    if context.startswith("while parsing a flow") and problem.startswith("expected ','"):
+        opener, closer = ("{", "}") if "mapping" in context else ("[", "]")
+        return f"The {opener!r} opened on line {start} is not closed with {closer!r}, or a ',' is missing between its entries."
+    if "mapping values are not allowed" in problem:
+        return _stray_colon(lines, row, column)
+    if "expected <block end>" in problem and "'<scalar>'" in problem:
+        return "There is more text after a closing quote or bracket: put the whole text inside the quotes."
+    if "expected <block end>" in problem:
+        return f"The indentation is inconsistent: this line does not line up with the block that starts on line {start}. Keys of one mapping, and the '-' of each item of one list, must start in the same column."
+    if "could not find expected ':'" in problem:
+        return f"Line {start} is not 'key: value': put ': ' after the key, or quote the text if it carries on from the line above."
+    return ""
+
+
+_NO_SPACE_AFTER_COLON = re.compile(r"^\s*(?:-\s+)?[\w.-]+:[^\s]")
+
+
+def _stray_colon(lines: list[str], row: int, column: int) -> str:
+    """Why a ':' is not allowed: inside unquoted text, no space after a colon above, or indentation."""
+    here = lines[row] if row < len(lines) else ""
+    if ": " in here[:column]:
+        key, _, value = here.partition(": ")
+        value = value.strip()
+        quoted = f'"{value}"' if '"' not in value else "'" + value.replace("'", "''") + "'"
+        return f"There is a ':' inside unquoted text: put the text in quotes, like {key.strip()}: {quoted}"
+    above = next((r for r in range(row - 1, -1, -1) if lines[r].strip()), None)
+    if above is not None and _NO_SPACE_AFTER_COLON.match(lines[above]):
+        return f"Line {above + 1} has no space after its ':' ({lines[above].strip()!r}): write 'key: value', not 'key:value'."
+    return "This line is indented more than the key above it, or the line above holds a ':' inside unquoted text: line up the keys of one mapping in the same column, and quote text that contains ': '."
 
 
 def document(sources: Sources, name: str, problems: list[Problem]) -> LineDict:

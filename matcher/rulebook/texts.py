@@ -20,6 +20,7 @@ TEXTS_FILE = "rules/texts.yaml"
 PLAN_TEXTS: dict[str, frozenset[str]] = {
     "mandated": frozenset({"name"}),
     "mandated_not_possible": frozenset({"name", "why"}),
+    "mandated_despite_eligibility": frozenset({"name", "why"}),
     "selected": frozenset({"need"}),
     "max_items": frozenset({"max_items", "need"}),
     "prerequisite": frozenset({"first", "name"}),
@@ -31,6 +32,17 @@ PLAN_TEXTS: dict[str, frozenset[str]] = {
     "dropped_no_time": frozenset({"name", "weeks", "wait"}),
     "mandated_overruns": frozenset({"name"}),
     "rar_days_exceeded": frozenset({"used", "allowed"}),
+    "unpaid_work_ete": frozenset({"used", "allowed", "total"}),
+    "unpaid_work_ete_exceeded": frozenset({"used", "allowed", "total"}),
+    "under_age": frozenset({"age", "adult_age"}),
+    "proposal_sentence_type": frozenset({"type"}),
+    "proposal_programme": frozenset({"name"}),
+    "proposal_rar": frozenset({"days", "used"}),
+    "history_started": frozenset({"name"}),
+    "history_not_again": frozenset({"name", "status"}),
+    "pdu_outside_region": frozenset({"pdu", "pdu_region", "region"}),
+    "release_not_sentence_start": frozenset({"release_date"}),
+    "release_after_sentence_end": frozenset({"release_date", "end_date"}),
 }
 # Each catalogue eligibility criterion's text; all get {name}, {value} and {values}.
 ELIGIBILITY_TEXTS = (
@@ -48,6 +60,7 @@ ELIGIBILITY_TEXTS = (
     "excludes_responsivity",
     "region",
     "setting",
+    "time_before_release",
 )
 ELIGIBILITY_PLACEHOLDERS = frozenset({"name", "value", "values"})
 
@@ -106,7 +119,9 @@ def _known(
         )
         return False
     try:
-        names = {name for _, name, _, _ in string.Formatter().parse(text.template) if name}
+        names = {
+            name for _, name, _, _ in string.Formatter().parse(text.template) if name is not None
+        }
     except ValueError as error:
         problems.append(Problem(TEXTS_FILE, text.line, f"{group}.{text.key}: {error}"))
         return False

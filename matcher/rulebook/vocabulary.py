@@ -32,6 +32,37 @@ _LABELLED = (
 _LISTS = ("formats", "kinds", "tiers", "providers", "intensities", "oasys_items")
 
 
+def declared_in(kind: str) -> str:
+    """Where policy staff add a code of ``kind`` (a vocabulary key, ``band:NAME`` or
+    ``scale:NAME``), as said after an unknown code.
+
+    >>> declared_in("responsivity")
+    'add it to rules/vocabulary.yaml under responsivity'
+    >>> declared_in("regions")
+    'add it to catalogue/regions.yaml under regions'
+    >>> declared_in("scale:rosh")
+    'add it to rules/vocabulary.yaml under scales: rosh'
+    """
+    if kind == "regions":
+        return f"add it to {REGIONS_FILE} under regions"
+    for prefix, key in (("band:", "bands"), ("scale:", "scales")):
+        if kind.startswith(prefix):
+            return f"add it to {VOCABULARY_FILE} under {key}: {kind.removeprefix(prefix)}"
+    return f"add it to {VOCABULARY_FILE} under {kind}"
+
+
+def code_homes(vocabulary: Vocabulary) -> dict[str, str]:
+    """Where to add each kind of code a rule condition tests, keyed by the kind of code
+    (``responsivity``, ``need_areas``...) and by the name of each coded field of the vocabulary."""
+    homes = {kind: declared_in(kind) for kind in (*_LABELLED, "regions")}
+    fields = {"gender": "genders", "sentence_type": "sentence_types", "setting": "settings"}
+    homes |= {name: declared_in(kind) for name, kind in fields.items()}
+    homes |= {"region": declared_in("regions"), "area": declared_in("need_areas")}
+    homes |= {name: declared_in(f"scale:{scale}") for name, scale in vocabulary.risk_scales.items()}
+    homes |= {band.field: declared_in(f"band:{name}") for name, band in vocabulary.bands.items()}
+    return homes
+
+
 def load_vocabulary(sources: Sources, problems: list[Problem]) -> Vocabulary | None:
     """Build the vocabulary, appending a Problem for anything missing or malformed."""
     source = sources.files.get(VOCABULARY_FILE)

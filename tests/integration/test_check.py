@@ -115,7 +115,10 @@ def test_a_catalogue_entry_with_a_bad_need_area_is_reported_with_a_suggestion(
     dest = "catalogue/interventions/zz_planted.yaml"
     (error,) = problems_of(tmp_path, "catalogue/bad_need_area.yaml", dest)
     assert (error.file, error.line) == (dest, 9)
-    assert error.message == "planted_housing_advice: unknown needs code 'acommodation'"
+    assert error.message == (
+        "planted_housing_advice: unknown needs code 'acommodation'; "
+        "add it to rules/vocabulary.yaml under need_areas"
+    )
     assert error.suggestion == "accommodation"
 
 

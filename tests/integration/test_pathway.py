@@ -211,21 +211,26 @@ def test_pathway_decides_which_building_choices_intensity_can_be_offered(
     rulebook: Rulebook, assess: Any
 ) -> None:
     needs = [{"area": "thinking_behaviour", "severity": 2, "linked_to_offending": True}]
+    order = {"requirements": ["rar", "accredited_programme"]}  # the court allows a programme
     high = plan(
-        assess(oasys_items=items(**HIGH_NEED), risk={"ogrs": 80}, needs=needs),
+        assess(oasys_items=items(**HIGH_NEED), risk={"ogrs": 80}, needs=needs, sentence=order),
         rulebook,
         today=TODAY,
     )
     chosen = {i.intervention_id for i in high.items}
     assert "building_choices_high" in chosen and "building_choices_moderate" not in chosen
     moderate = plan(
-        assess(oasys_items=items(**HIGH_NEED), risk={"ogrs": 60}, needs=needs),
+        assess(oasys_items=items(**HIGH_NEED), risk={"ogrs": 60}, needs=needs, sentence=order),
         rulebook,
         today=TODAY,
     )
     chosen = {i.intervention_id for i in moderate.items}
     assert "building_choices_moderate" in chosen and "building_choices_high" not in chosen
-    low = plan(assess(oasys_items=items(), risk={"ogrs": 30}, needs=needs), rulebook, today=TODAY)
+    low = plan(
+        assess(oasys_items=items(), risk={"ogrs": 30}, needs=needs, sentence=order),
+        rulebook,
+        today=TODAY,
+    )
     assert not {"building_choices_high", "building_choices_moderate"} & {
         i.intervention_id for i in low.items
     }

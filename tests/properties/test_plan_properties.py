@@ -36,28 +36,39 @@ def planned(assessment: Assessment, rulebook: Rulebook) -> tuple[Plan, Evaluatio
 def test_no_excluded_intervention_is_selected_and_excluded_mandates_are_warned(
     rulebook: Rulebook, assessment: Assessment
 ) -> None:
+    """Nothing excluded is planned, except work the sentence orders: that is planned despite the
+    catalogue's eligibility with a warning, or not at all with mandated_not_possible."""
     result, evaluation = planned(assessment, rulebook)
     excluded = {i for i, hits in evaluation.findings.excluded.items() if hits}
     chosen = {item.intervention_id for item in result.items}
-    assert not chosen & excluded
+    mandated_ids = set(assessment.sentence.mandated)
+    started = {e.intervention_id for e in assessment.history if e.status == "started"}
+    assert not (chosen & excluded) - mandated_ids - started
     warned = [w.message for w in result.warnings if w.code == "mandated_not_possible"]
-    for mandated in set(assessment.sentence.mandated):
+    despite = [w.message for w in result.warnings if w.code == "mandated_despite_eligibility"]
+    mandated_text = rulebook.policy.text("mandated")
+    for mandated in mandated_ids:
         name = rulebook.catalogue[mandated].name
-        if mandated in excluded:
-            assert any(name in message for message in warned), (mandated, warned)
-        else:
+        if mandated in chosen:
             item = next(i for i in result.items if i.intervention_id == mandated)
             assert item.mandatory
-            assert item.reasons[0].rule_id == rulebook.policy.text("mandated").rule_id
-    assert len(warned) == len(set(assessment.sentence.mandated) & excluded)
-    # work not mandated is mandatory only as the prerequisite of mandated work
-    mandated_ids = set(assessment.sentence.mandated)
+            if not any(r.rule_id == mandated_text.rule_id for r in item.reasons):
+                continue  # already under way: kept as it is
+            if mandated in excluded:
+                assert any(name in message for message in despite), (mandated, despite)
+        else:
+            assert mandated in excluded and any(name in message for message in warned)
+    # work not ordered is mandatory only as a treatment requirement's work (a rule says so) or
+    # as the prerequisite of ordered work
+    required = {
+        i for i, hits in evaluation.findings.recommended.items() if any(h.mandatory for h in hits)
+    }
     needed_first = {
         p for m in mandated_ids for p in rulebook.catalogue[m].prerequisites if m in chosen
     }
     for item in result.items:
-        if item.intervention_id not in mandated_ids:
-            assert not item.mandatory or item.intervention_id in needed_first, item
+        if item.intervention_id not in mandated_ids and item.mandatory:
+            assert item.intervention_id in required | needed_first, item
 
 
 # --- needs, reasons, version --------------------------------------------------------------------
@@ -122,8 +133,14 @@ def test_schedule_respects_every_edge_lag_wait_phase_capacity_and_the_sentence_e
     result, evaluation = planned(assessment, rulebook)
     items = {item.intervention_id: item for item in result.items}
     assert len(items) == len(result.items)
+    # work already under way is where it is: from week 0, for the weeks it has left, whatever
+    # the edges, waits and capacity (its own property below)
+    started = {i.intervention_id for i in result.items if i.status == "started"}
+    for item in result.items:
+        if item.intervention_id in started:
+            assert item.start_week == 0 and item.end_week >= 1
     for (before, after), rules in precedences(rulebook, evaluation.findings.switched_on).items():
-        if before not in items or after not in items:
+        if before not in items or after not in items or after in started:
             continue
         a, b = items[before], items[after]
         assert before in b.after
@@ -132,7 +149,7 @@ def test_schedule_respects_every_edge_lag_wait_phase_capacity_and_the_sentence_e
                 assert b.start_week >= a.end_week + lag, (before, after, kind, lag)
             else:
                 assert b.start_week >= a.start_week + lag, (before, after, kind, lag)
-    for item in result.items:
+    for item in [i for i in result.items if i.intervention_id not in started]:
         catalogued = rulebook.catalogue[item.intervention_id]
         assert item.start_week >= catalogued.wait_weeks == item.wait_weeks
         assert item.end_week - item.start_week == catalogued.duration_weeks
@@ -144,7 +161,7 @@ def test_schedule_respects_every_edge_lag_wait_phase_capacity_and_the_sentence_e
             assert item.phase > items[before].phase
     weeks_left = evaluation.person["weeks_left"]
     overruns = [w.message for w in result.warnings if w.code == "mandated_overruns"]
-    for item in result.items:
+    for item in [i for i in result.items if i.intervention_id not in started]:
         if item.end_week > weeks_left:
             assert item.mandatory, item.intervention_id
             assert any(item.name in message for message in overruns)
@@ -154,7 +171,7 @@ def test_schedule_respects_every_edge_lag_wait_phase_capacity_and_the_sentence_e
         evaluation.findings.capacity_rules,
     )
     weeks: dict[int, list[float]] = defaultdict(list)
-    for item in result.items:
+    for item in [i for i in result.items if i.intervention_id not in started]:
         for week in range(item.start_week, item.end_week):
             weeks[week].append(item.hours_per_week)
     for week, hours in weeks.items():
