@@ -7,7 +7,7 @@ from collections import defaultdict
 from typing import Any
 
 from matcher.model.conditions import AllOf, Condition, Expr, Test
-from matcher.model.engine import DERIVED, NEED, PERSON, CompiledStage
+from matcher.model.engine import DERIVED, HISTORY, NEED, PERSON, CompiledStage
 from matcher.model.rules import RuleSpec
 
 CATCH_ALL = "zz_catch_all"
@@ -23,10 +23,8 @@ def condition_patterns(condition: Condition) -> list[dict[str, Any]]:
     """The ``all`` list of one rule: the person fact first, then each joined fact."""
     patterns = [{"p": fact_pattern(PERSON, condition.person)}]
     for index, join in enumerate(condition.joins):
-        alias = ("n" if join.fact_type == NEED else "d") + str(index)
-        patterns.append(
-            {alias: fact_pattern(NEED if join.fact_type == NEED else DERIVED, join.expr)}
-        )
+        fact_type = join.fact_type if join.fact_type in (NEED, HISTORY) else DERIVED
+        patterns.append({f"{fact_type[0]}{index}": fact_pattern(fact_type, join.expr)})
     return patterns
 
 
@@ -67,9 +65,10 @@ def chained_names(rules: list[RuleSpec]) -> dict[int, set[str] | None]:
     return dict(joined)
 
 
-def stages_joining_needs(rules: list[RuleSpec]) -> set[int]:
-    """The stages with a rule that joins a need fact; need facts are asserted only there."""
-    return {r.stage for r in rules if any(j.fact_type == NEED for j in r.condition.joins)}
+def stages_joining(rules: list[RuleSpec], fact_type: str) -> set[int]:
+    """The stages with a rule that joins a fact of ``fact_type``: such facts are asserted only
+    there (a fact no rule joins would only cost the engine an assertion)."""
+    return {r.stage for r in rules if any(j.fact_type == fact_type for j in r.condition.joins)}
 
 
 def _tests(expr: Any) -> list[Test]:

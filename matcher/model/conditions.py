@@ -23,7 +23,6 @@ SET_KEYS = {
     "flag": "flags",
     "requirement": "requirements",
     "goal": "need_areas",
-    "history": "history_statuses",
     "curfew": "delivery_times",  # a delivery time the curfew blocks
 }
 

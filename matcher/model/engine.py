@@ -30,7 +30,7 @@ class CompiledStage:
     definition: dict[str, dict[str, Any]]  # rule id → {"all": [...]} (no "run": the engine adds it)
 
 
-PERSON, NEED, DERIVED = "person", "need", "derived"
+PERSON, NEED, DERIVED, HISTORY = "person", "need", "derived", "history"
 
 
 def item_field(item: str) -> str:

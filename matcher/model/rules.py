@@ -60,3 +60,4 @@ class RuleFiles:
     derived: dict[str, dict[str, Any]] = field(
         default_factory=dict
     )  # name → stage, values, per_need
+    intervention_ids: tuple[str, ...] = ()  # the catalogue's, for conditions on history

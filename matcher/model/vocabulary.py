@@ -72,6 +72,7 @@ class Vocabulary:
     pdus: dict[str, Pdu] = field(default_factory=dict)
     delivery_hours: dict[str, tuple[int, int]] = field(default_factory=dict)  # minutes from, to
     police_force_areas: dict[str, str] = field(default_factory=dict)
+    code_homes: dict[str, str] = field(default_factory=dict)  # kind or field → where to add a code
 
     @property
     def constant_fields(self) -> dict[str, str]:

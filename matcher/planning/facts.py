@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from matcher.model.contract import Assessment
-from matcher.model.engine import NEED, PERSON, item_field
+from matcher.model.engine import HISTORY, NEED, PERSON, item_field
 from matcher.model.rules import ComputedField
 from matcher.model.vocabulary import UNKNOWN, UNSPECIFIED_REGION, Vocabulary, band_of
 
@@ -76,7 +76,6 @@ def person_fact(assessment: Assessment, vocabulary: Vocabulary, today: date) -> 
         "flag": assessment.risk.flags,
         "requirement": sentence.requirements,
         "goal": [g.need_area for g in assessment.goals if g.need_area],
-        "history": [entry.status for entry in assessment.history],
         "curfew": curfew_blocks(assessment, vocabulary),
     }
     for prefix, values in codes.items():
@@ -117,6 +116,19 @@ def accommodation_status(assessment: Assessment, vocabulary: Vocabulary) -> str:
     area = vocabulary.accommodation_status_need
     need = next((n for n in assessment.needs if n.area == area), None)
     return by_severity[need.severity if need else 0] if by_severity else UNKNOWN
+
+
+def history_facts(assessment: Assessment) -> list[dict[str, Any]]:
+    """One fact for each piece of work in the assessment's history."""
+    return [
+        {
+            "t": HISTORY,
+            "id": f"history_{index}",
+            "intervention_id": entry.intervention_id,
+            "status": entry.status,
+        }
+        for index, entry in enumerate(assessment.history)
+    ]
 
 
 def need_facts(assessment: Assessment) -> list[dict[str, Any]]:

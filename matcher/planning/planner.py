@@ -13,6 +13,7 @@ from matcher.planning.choices import Selection
 from matcher.planning.codes import check_codes
 from matcher.planning.facts import (
     apply_computed,
+    history_facts,
     need_facts,
     person_fact,
     plan_start,
@@ -40,15 +41,16 @@ def evaluate(assessment: Assessment, rulebook: Rulebook, today: date) -> Evaluat
     check_codes(assessment, rulebook)
     checked = rulebook.checked
     person = person_fact(assessment, checked.vocabulary, today)
-    needs = need_facts(assessment)
+    needs, history = need_facts(assessment), history_facts(assessment)
     findings = Findings()
     for stage in rulebook.engine.stages:
         apply_computed(
             person, tuple(c for c in checked.computed if c.stage == stage), checked.vocabulary
         )
-        firings = rulebook.engine.evaluate(
-            stage, [person, *needs] if stage in checked.need_stages else [person]
-        )
+        facts = [person]
+        facts += needs if stage in checked.need_stages else []
+        facts += history if stage in checked.history_stages else []
+        firings = rulebook.engine.evaluate(stage, facts)
         person = {**person, **findings.add(firings, checked.rules)}
     name = rulebook.policy.selection.priority_field
     priority = {a for a in checked.vocabulary.need_areas if person.get(f"{name}_{a}") is True}

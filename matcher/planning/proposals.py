@@ -51,6 +51,13 @@ def propose(assessment: Assessment, rulebook: Rulebook, today: date | None = Non
     )
 
 
+def as_proposed(assessment: Assessment, proposal: Proposal) -> Assessment:
+    """``assessment`` as if the court made the proposed order."""
+    rar = [r.days for r in proposal.requirements if r.days is not None]
+    codes = [*assessment.sentence.requirements, *(r.code for r in proposal.requirements)]
+    return _ordering(assessment, codes, rar[0] if rar else None)
+
+
 def _ordering(assessment: Assessment, codes: list[str], rar_days: int | None) -> Assessment:
     """``assessment`` as if the court ordered these requirements (each once, in order)."""
     sentence = assessment.sentence.model_copy(

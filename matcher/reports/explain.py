@@ -36,7 +36,17 @@ def relevant_facts(rule: RuleSpec, facts: dict[str, dict[str, Any]]) -> dict[str
             if tested:
                 shown["person"] = {f: fact.get(f, MISSING) for f in tested}
         else:
-            keep = ("area", "severity", "linked_to_offending", "name", "value", "rule")
+            keep = (
+                "area",
+                "severity",
+                "linked_to_offending",
+                "linked_to_harm",
+                "intervention_id",
+                "status",
+                "name",
+                "value",
+                "rule",
+            )
             shown[f"{kind} {fact.get('id', alias)}"] = {k: fact[k] for k in keep if k in fact}
     return shown
 

@@ -16,17 +16,19 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from matcher.model.contract import Assessment
+from matcher.model.contract import Assessment, Proposal
 from matcher.model.errors import MatcherError
 from matcher.model.vocabulary import suggest
 from matcher.planning.findings import Findings
 from matcher.planning.planner import Planned, evaluate, plan, plan_from
+from matcher.planning.proposals import as_proposed, propose
 from matcher.reports.examples import example_assessment, load_base, merge
 from matcher.reports.explain import explain_intervention, relevant_facts
+from matcher.reports.person_checks import PersonChecks
 from matcher.rulebook.book import Rulebook
 from matcher.rulebook.sources import line_of, parse_yaml
 
-SCENARIO_KEYS = ("description", "assessment", "assessment_file", "today", "expect")
+SCENARIO_KEYS = ("description", "assessment", "assessment_file", "today", "proposal", "expect")
 
 
 EXPECT_KEYS = (
@@ -43,6 +45,7 @@ EXPECT_KEYS = (
     "settings",
     "started",
     "mandatory",
+    "proposed",
 )
 
 
@@ -163,12 +166,15 @@ def run_scenario(rulebook: Rulebook, base: dict[str, Any], path: Path, root: Pat
     try:
         assessment = _assessment(doc, base, path)
         today = _today(doc.get("today"), assessment)
+        proposal = propose(assessment, rulebook, today) if doc.get("proposal") else None
+        if proposal is not None:  # the plan the proposed order allows
+            assessment = as_proposed(assessment, proposal)
         evaluation = evaluate(assessment, rulebook, today)
         planned = plan_from(evaluation, assessment, rulebook, today, explain=True)
     except (ValidationError, MatcherError, ValueError, OSError) as error:
         result.failures.append(f"the scenario's assessment is not valid: {_short(error)}")
         return result
-    check = Checker(rulebook, assessment, planned, evaluation.findings)
+    check = Checker(rulebook, assessment, planned, evaluation.findings, proposal)
     for key, wanted in expect.items():
         if key in EXPECT_KEYS:
             where = line_of(doc, "expect", key)
@@ -197,13 +203,19 @@ def _assessment(doc: dict[str, Any], base: dict[str, Any], path: Path) -> Assess
     return Assessment.model_validate(merge(start, json.loads(json.dumps(patch, default=str))))
 
 
-class Checker:
+class Checker(PersonChecks):
     """Compares one plan with one expectation; each method returns what did not hold."""
 
     def __init__(
-        self, rulebook: Rulebook, assessment: Assessment, planned: Planned, findings: Findings
+        self,
+        rulebook: Rulebook,
+        assessment: Assessment,
+        planned: Planned,
+        findings: Findings,
+        proposal: Proposal | None = None,
     ) -> None:
         self.rulebook, self.assessment, self.planned = rulebook, assessment, planned
+        self.proposal = proposal
         self.plan, self.findings = planned.plan, findings
         self.items = {i.intervention_id: i for i in self.plan.items}
 
@@ -265,41 +277,6 @@ class Checker:
     def check_priority_needs(self, wanted: Any) -> list[str]:
         want, got = sorted(str(w) for w in wanted or []), sorted(self.plan.priority_needs)
         return [] if want == got else [f"expected priority needs {want}, got {got}"]
-
-    def check_release_week(self, wanted: Any) -> list[str]:
-        got = self.plan.release_week
-        return [] if got == wanted else [f"expected release in week {wanted}, got {got}"]
-
-    def check_settings(self, wanted: Any) -> list[str]:
-        """Where each named item is delivered (custody or community)."""
-        problems = []
-        for intervention_id, setting in (wanted or {}).items():
-            item = self.items.get(str(intervention_id))
-            if item is None:
-                problems.append(f"expected {intervention_id} in the plan, delivered {setting}")
-            elif item.setting != setting:
-                problems.append(
-                    f"expected {intervention_id} delivered {setting}, got {item.setting}"
-                )
-        return problems
-
-    def check_mandatory(self, wanted: Any) -> list[str]:
-        """Items in the plan as mandatory: required by the sentence."""
-        ids, problems = self._ids(wanted)
-        for i in ids:
-            item = self.items.get(i)
-            if item is None or not item.mandatory:
-                problems.append(f"expected {i} in the plan as mandatory, got {item}")
-        return problems
-
-    def check_started(self, wanted: Any) -> list[str]:
-        """Items already under way: in the plan from week 0, marked started."""
-        ids, problems = self._ids(wanted)
-        for i in ids:
-            item = self.items.get(i)
-            if item is None or item.status != "started" or item.start_week != 0:
-                problems.append(f"expected {i} under way from week 0, got {item}")
-        return problems
 
     def check_warnings(self, wanted: Any) -> list[str]:
         codes = {w.code: w for w in self.plan.warnings}

@@ -29,6 +29,7 @@ class Checked:
     stages: list[CompiledStage]
     problems: list[Problem]  # warnings only, once it loaded
     need_stages: frozenset[int]  # stages whose rules join need facts
+    history_stages: frozenset[int]  # stages whose rules join history facts
     sequencing_graph: nx.DiGraph  # every precedence any assessment could switch on
 
     @property

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from matcher.durable.engine import Engine, probe_compile
 from matcher.durable.limits import check_limits
-from matcher.durable.patterns import chained_names, compile_stages, stages_joining_needs
-from matcher.model.engine import Derivation
+from matcher.durable.patterns import chained_names, compile_stages, stages_joining
+from matcher.model.engine import HISTORY, NEED, Derivation
 from matcher.model.errors import Problem, RulebookError
 from matcher.rulebook.book import Checked, Rulebook
 from matcher.rulebook.catalogue import load_catalogue
@@ -78,7 +78,8 @@ def _check_sources(sources: Sources) -> Checked:
         raise RulebookError(problems)
     stages = compile_stages(list(rules.values()))
     computed = tuple(sorted(rule_files.computed, key=lambda c: c.stage))  # stable: declared order
-    need_stages = frozenset(stages_joining_needs(list(rules.values())))
+    need_stages = frozenset(stages_joining(list(rules.values()), NEED))
+    history_stages = frozenset(stages_joining(list(rules.values()), HISTORY))
     return Checked(
         sources,
         vocabulary,
@@ -89,6 +90,7 @@ def _check_sources(sources: Sources) -> Checked:
         stages,
         sorted(problems),
         need_stages,
+        history_stages,
         graph,
     )
 

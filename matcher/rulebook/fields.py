@@ -104,7 +104,13 @@ def condition_parser(stage: int, vocabulary: Vocabulary, rule_files: RuleFiles) 
     codes = {
         kind: tuple(vocabulary.codes(kind)) for kind in sorted({*SET_KEYS.values(), "need_areas"})
     }
-    return ConditionParser(person, need_fields(vocabulary), derived, codes)
+    history = {
+        "intervention_id": FieldInfo("intervention_id", "code", rule_files.intervention_ids),
+        "status": FieldInfo("status", "code", tuple(vocabulary.codes("history_statuses"))),
+    }
+    parser = ConditionParser(person, need_fields(vocabulary), derived, codes, history)
+    parser.homes = vocabulary.code_homes  # an unknown code says which file to add it to
+    return parser
 
 
 def add_policy_rule(

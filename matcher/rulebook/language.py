@@ -29,10 +29,12 @@ class ConditionParser:
         need_fields: dict[str, FieldInfo],
         derived_fields: dict[str, FieldInfo],
         codes: dict[str, tuple[str, ...]],
+        history_fields: dict[str, FieldInfo] | None = None,
     ) -> None:
         self.fields = fields
         self.need_fields = need_fields
         self.derived_fields = derived_fields
+        self.history_fields = history_fields or {}
         self.codes = codes  # set kinds (responsivity, strengths, ...) and need_areas
         self.problems: list[str] = []
         # Where policy staff add a code, by kind of code and by coded field (see
@@ -48,8 +50,12 @@ class ConditionParser:
         joins: list[Join] = []
         rest: dict[str, Any] = {}
         for key, value in when.items():
-            if key in ("need", "derived"):
-                fields = self.need_fields if key == "need" else self.derived_fields
+            if key in ("need", "derived", "history"):
+                fields = {
+                    "need": self.need_fields,
+                    "derived": self.derived_fields,
+                    "history": self.history_fields,
+                }[key]
                 for spec in value if isinstance(value, list) else [value]:
                     joins.append(Join(key, self._mapping(spec, fields, key)))
             else:
@@ -73,7 +79,7 @@ class ConditionParser:
             return AllOf(parts) if key == "all" else AnyOf(parts)
         if key == "not":
             return negate(self._mapping(value, fields, where))
-        if key in ("need", "derived"):
+        if key in ("need", "derived", "history"):
             self.problems.append(
                 f"{key!r} may only appear at the top of 'when', not inside {where}"
             )

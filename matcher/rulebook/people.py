@@ -11,6 +11,7 @@ from matcher.model.contract import HistoryEntry
 from matcher.model.errors import Problem
 from matcher.model.vocabulary import Pdu, Vocabulary, suggest
 from matcher.rulebook.sources import LineDict, Sources, line_of, section
+from matcher.rulebook.vocabulary import code_homes, declared_in
 
 VOCABULARY_FILE = "rules/vocabulary.yaml"
 HISTORY_STATUSES = get_args(HistoryEntry.model_fields["status"].annotation)
@@ -36,8 +37,15 @@ def add_people(sources: Sources, vocabulary: Vocabulary, problems: list[Problem]
     pdus, forces = _pdus(sources, vocabulary, problems)
     history = _history_statuses(data, problems)
     hours = _delivery_hours(data, vocabulary, problems)
+    homes = code_homes(vocabulary) | {
+        "pdu": f"add it to {PDUS_FILE} under pdus",
+        "accommodation_status": declared_in("accommodation_statuses"),
+        "accommodation_statuses": declared_in("accommodation_statuses"),
+        "history_statuses": declared_in("history_statuses"),
+    }
     return replace(
         vocabulary,
+        code_homes=homes,
         labelled={**vocabulary.labelled, "history_statuses": history},
         custody_setting=custody,
         accommodation_statuses=statuses,

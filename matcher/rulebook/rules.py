@@ -15,7 +15,6 @@ from matcher.rulebook.fields import condition_parser
 from matcher.rulebook.outcomes import OUTCOMES, outcomes
 from matcher.rulebook.shapes import ExampleSpec, ThenSpec
 from matcher.rulebook.sources import LineDict, Sources, line_of, section, validated
-from matcher.rulebook.vocabulary import code_homes
 
 RULESET_PREFIX = "rules/rulesets/"
 
@@ -43,7 +42,7 @@ def load_rules(
     problems: list[Problem],
 ) -> RuleFiles:
     """Parse every rule file, then the catalogue's eligibility, into one list of RuleSpecs."""
-    result = RuleFiles()
+    result = RuleFiles(intervention_ids=tuple(catalogue))
     files = _files(sources)
     if not files:
         problems.append(Problem(RULESET_PREFIX, 1, "no rule files found"))
@@ -240,7 +239,6 @@ def _rule(
     rule_id = str(raw["id"]) if raw.get("id") else f"#{index + 1}"
     complete = _has_rule_keys(name, raw, rule_id, where, problems)
     parser = condition_parser(stage, vocabulary, rule_files)
-    parser.homes = code_homes(vocabulary)
     condition = parser.parse(raw.get("when"))
     for message in parser.problems:
         problems.append(Problem(name, where("when"), f"rule {rule_id!r}: {message}"))

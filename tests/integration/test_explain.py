@@ -54,6 +54,7 @@ def test_a_rule_joining_a_need_shows_the_need_it_matched(
         "area": "drugs",
         "severity": 1,
         "linked_to_offending": True,
+        "linked_to_harm": False,
     }
 
 

@@ -591,3 +591,36 @@ def test_an_id_already_in_the_catalogue_is_refused(
         "choose a new id (never reuse one)"
     )
     assert target.read_text(encoding="utf-8") == before
+
+
+def test_an_unknown_code_in_a_policy_file_condition_or_a_new_field_says_where_to_add_it(
+    tmp_path: Path,
+) -> None:
+    """Capacity rules and sequencing edges are parsed apart from rule files; the PDU and the
+    accommodation status are coded fields added with the v2 contract."""
+    policy = (RULES / "policy.yaml").read_text()
+    planted_policy = policy.replace(
+        "when: {responsivity: caring_responsibilities}", "when: {responsivity: carer_duties}"
+    )
+    assert planted_policy != policy
+    rule = textwrap.dedent(
+        """\
+        stage: 3
+        rules:
+          - id: planted.pdu
+            description: A planted rule testing an unknown PDU and accommodation status.
+            source: test
+            when: {pdu: leedz, accommodation_status: sofa_surfing}
+            then: {flag: {code: planted}}
+        """
+    )
+    errors = errors_of(
+        tmp_path,
+        {"rules/policy.yaml": planted_policy, "rules/rulesets/99_planted.yaml": rule},
+    )
+    messages = "\n".join(e.message for e in errors)
+    assert "'carer_duties'" in messages
+    assert "add it to rules/vocabulary.yaml under responsivity" in messages
+    assert "'leedz'" in messages and "add it to catalogue/pdus.yaml under pdus" in messages
+    assert "'sofa_surfing'" in messages
+    assert "add it to rules/vocabulary.yaml under accommodation_statuses" in messages

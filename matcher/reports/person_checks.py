@@ -1,0 +1,67 @@
+"""Scenario expectations about the person and the sentence (design.md §6.1): release, settings,
+work under way, mandatory work, proposals. A part of ``scenarios.Checker``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matcher.model.contract import Plan, PlanItem, Proposal
+
+
+class PersonChecks:
+    """Checks that read only the plan (and the proposal, in a proposal scenario)."""
+
+    plan: Plan
+    items: dict[str, PlanItem]
+    proposal: Proposal | None
+
+    def _ids(self, wanted: Any) -> tuple[list[str], list[str]]:
+        raise NotImplementedError  # the Checker's
+
+    def check_release_week(self, wanted: Any) -> list[str]:
+        got = self.plan.release_week
+        return [] if got == wanted else [f"expected release in week {wanted}, got {got}"]
+
+    def check_settings(self, wanted: Any) -> list[str]:
+        """Where each named item is delivered (custody or community)."""
+        problems = []
+        for intervention_id, setting in (wanted or {}).items():
+            item = self.items.get(str(intervention_id))
+            if item is None:
+                problems.append(f"expected {intervention_id} in the plan, delivered {setting}")
+            elif item.setting != setting:
+                problems.append(
+                    f"expected {intervention_id} delivered {setting}, got {item.setting}"
+                )
+        return problems
+
+    def check_proposed(self, wanted: Any) -> list[str]:
+        """The requirements proposed to the court (code → the intervention it names, or null)."""
+        if self.proposal is None:
+            return ["`proposed` needs `proposal: true` at the top of the scenario"]
+        got = {r.code: r.intervention_id for r in self.proposal.requirements}
+        problems = []
+        for code, intervention in (wanted or {}).items():
+            if code not in got:
+                problems.append(f"expected {code} proposed, got {sorted(got)}")
+            elif intervention is not None and got[code] != intervention:
+                problems.append(f"expected {code} proposed for {intervention}, got {got[code]}")
+        return problems
+
+    def check_mandatory(self, wanted: Any) -> list[str]:
+        """Items in the plan as mandatory: required by the sentence."""
+        ids, problems = self._ids(wanted)
+        for i in ids:
+            item = self.items.get(i)
+            if item is None or not item.mandatory:
+                problems.append(f"expected {i} in the plan as mandatory, got {item}")
+        return problems
+
+    def check_started(self, wanted: Any) -> list[str]:
+        """Items already under way: in the plan from week 0, marked started."""
+        ids, problems = self._ids(wanted)
+        for i in ids:
+            item = self.items.get(i)
+            if item is None or item.status != "started" or item.start_week != 0:
+                problems.append(f"expected {i} under way from week 0, got {item}")
+        return problems
