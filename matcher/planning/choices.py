@@ -52,6 +52,7 @@ class Selection:
     if_unmet: dict[str, UnmetNeed] = field(default_factory=dict)  # if every alternative fails
     if_full: dict[str, UnmetNeed] = field(default_factory=dict)  # if the plan is already full
     max_items: int = 0  # the most work (prerequisites aside) one plan holds
+    done: frozenset[str] = frozenset()  # completed already (the assessment's history)
     multi_need_bonus: float = 0.0
     excluded: list[Exclusion] = field(default_factory=list)
     warnings: list[Warning] = field(default_factory=list)

@@ -206,8 +206,9 @@ def _warnings(
         for code, rule in findings.flags
     ]
     warnings += chosen.warnings + fitted.warnings
-    done = frozenset(e.intervention_id for e in assessment.history if e.status == "completed")
-    warnings += prerequisite_warnings(fitted.choices, findings, rulebook.catalogue, policy, done)
+    warnings += prerequisite_warnings(
+        fitted.choices, findings, rulebook.catalogue, policy, chosen.done
+    )
     return warnings + _fit_warnings(fitted, assessment, policy)
 
 

@@ -82,7 +82,9 @@ class _Selector:
         )
         self.chosen: set[str] = set()
         self.history = _history_exclusions(assessment, catalogue, policy)
-        self.completed = {e.intervention_id for e in assessment.history if e.status == "completed"}
+        self.result.done = frozenset(
+            e.intervention_id for e in assessment.history if e.status == "completed"
+        )
         self.in_progress = in_progress
 
     def ruled_out(self, intervention_id: str) -> list[Exclusion]:
@@ -109,15 +111,9 @@ class _Selector:
         prepares: bool = False,
         origin: str = "need",
     ) -> Choice:
-        addresses = [a for a in self.ranked if a in intervention.needs] or sorted(
-            self.assessed & set(intervention.needs)
-        )
-        if prepares:
-            addresses = []  # preparatory work (e.g. motivational) readies the person; it covers no need
-        best = min(
-            [self.need_rank[a] for a in addresses if a in self.need_rank] or [len(self.ranked)]
-        )
-        rank = (0 if mandatory else 1, best, -len(addresses), intervention.id)
+        # preparatory work (e.g. motivational) readies the person; it covers no need
+        addresses = [] if prepares else self._addresses(intervention)
+        rank = self._rank(intervention, addresses, mandatory)
         adaptations = reasons_of(self.findings.adapted.get(intervention.id, []))
         made = Choice(intervention, addresses, reasons, adaptations, mandatory, rank, origin=origin)
         made.prerequisites = self._prerequisites(made)
@@ -133,15 +129,15 @@ class _Selector:
             first = self.catalogue[prerequisite]
             if self.findings.excluded.get(prerequisite):
                 continue  # reported as prerequisite_not_possible when the choice is taken
-            if prerequisite in self.completed:
+            if prerequisite in self.result.done:
                 continue  # done already: the follow-on work can start without it
             text = self.policy.text("prerequisite")
             reason = Reason(
                 rule_id=text.rule_id, text=text.say(first=first.name, name=made.intervention.name)
             )
             adaptations = reasons_of(self.findings.adapted.get(first.id, []))
-            rank = self._rank(first, made.mandatory)
             addresses = self._addresses(first)
+            rank = self._rank(first, addresses, made.mandatory)
             found.append(
                 Choice(
                     first,
@@ -160,8 +156,10 @@ class _Selector:
             self.assessed & set(intervention.needs)
         )
 
-    def _rank(self, intervention: Intervention, mandatory: bool) -> tuple[int, int, int, str]:
-        addresses = self._addresses(intervention)
+    def _rank(
+        self, intervention: Intervention, addresses: list[str], mandatory: bool
+    ) -> tuple[int, int, int, str]:
+        """Most pressing first: mandated, then the most pressing need addressed, then breadth."""
         best = min(
             [self.need_rank[a] for a in addresses if a in self.need_rank] or [len(self.ranked)]
         )
