@@ -161,7 +161,8 @@ def _computed(
         elif (
             isinstance(spec, dict)
             and isinstance(spec.get("highest"), list)
-            and spec.get("scale") in vocabulary.scales
+            and isinstance(spec.get("scale"), str)  # a list or mapping here is not a scale name
+            and spec["scale"] in vocabulary.scales
         ):
             found.append(
                 ComputedField(

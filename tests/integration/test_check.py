@@ -308,3 +308,19 @@ def test_check_and_test_read_the_rules_checkout_they_run_in_and_say_so(tmp_path:
         assert f"reading rules from {tmp_path / 'rules'}" in done.stderr, done.stderr
         assert done.returncode == 1
         assert "rules/policy.yaml" in done.stdout and "max_items" in done.stdout
+
+
+def test_a_computed_field_whose_scale_is_a_list_is_a_problem_not_a_checker_fault() -> None:
+    """Found by the mangled-file property: `scale: [osp]` used to crash the checker."""
+    from matcher.rulebook.build import check_sources
+    from matcher.rulebook.sources import read_sources, sources_from_texts
+
+    texts = {name: f.text for name, f in read_sources(RULES, CATALOGUE).files.items()}
+    name = "rules/rulesets/20_pni_domains.yaml"
+    assert "scale: osp" in texts[name]
+    texts[name] = texts[name].replace("scale: osp", "scale: [osp]", 1)
+    with pytest.raises(RulebookError) as caught:
+        check_sources(sources_from_texts(texts))
+    messages = [p.message for p in caught.value.problems]
+    assert not any("could not read this rulebook" in m for m in messages)
+    assert any("computed field" in m and "scale" in m for m in messages)
