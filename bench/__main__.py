@@ -281,7 +281,7 @@ def main() -> int:
     if args.rerender:
         rerender(args.out)
         return 0
-    from matcher import rulebook
+    from matcher.rulebook import build as rulebook
 
     started = time.perf_counter()
     results: dict[str, Any] = {

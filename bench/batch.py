@@ -19,7 +19,7 @@ from bench.common import SEED
 
 
 def _draw(args: tuple[str, int, int, int]) -> str:
-    from matcher import synth
+    from matcher.reports import synth
 
     path, start, count, seed = args
     profile = synth.load_profile()
@@ -54,7 +54,7 @@ def _too_slow(signum: int, frame: Any) -> None:
 def _replan(path: str) -> dict[str, Any]:
     started = time.perf_counter()
     from bench.common import TODAY, rss_mib
-    from matcher import rulebook
+    from matcher.rulebook import build as rulebook
     from matcher.model.contract import Assessment
     from matcher.planning.planner import plan
 

@@ -14,7 +14,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from matcher import synth
+from matcher.reports import synth
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20261101

@@ -82,7 +82,7 @@ def rules_variant(target: Path, factor: int) -> Path:
 _LOAD = """
 import json, resource, sys, time
 t0 = time.perf_counter()
-from matcher import rulebook
+from matcher.rulebook import build as rulebook
 t1 = time.perf_counter()
 checked = rulebook.check(sys.argv[1], sys.argv[2])
 t2 = time.perf_counter()
@@ -132,7 +132,7 @@ def variants(workdir: Path) -> dict[str, tuple[Path, Path]]:
 
 def run(bodies: list[str], plan_median: Any, timeout: float = 120) -> dict[str, dict[str, Any]]:
     """For each variant: cold load/compile in a fresh process, then the in-process plan median."""
-    from matcher import rulebook
+    from matcher.rulebook import build as rulebook
     from matcher.model.errors import RulebookError
 
     results: dict[str, dict[str, Any]] = {}
