@@ -27,6 +27,7 @@ test: $(STAMP)
 
 check: $(STAMP)
 	$(BIN)/matcher check rules catalogue
+	$(BIN)/matcher catalogue audit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

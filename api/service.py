@@ -160,7 +160,7 @@ def _fits(
 ) -> bool:
     return (
         (need_area is None or need_area in item.needs)
-        and (region is None or item.serves(region))
+        and (region is None or item.serves(region, on=date.today()))  # provided there now
         and (kind is None or item.kind == kind)
         and (gender is None or item.eligibility.gender is None or gender in item.eligibility.gender)
     )

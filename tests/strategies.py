@@ -194,6 +194,8 @@ def make_intervention(
         wait_weeks=wait_weeks,
         prerequisites=list(prerequisites),
         source="test",
+        hmpps="none",
+        read_on=date(2026, 11, 29),
         **extra,
     )
 

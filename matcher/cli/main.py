@@ -1,4 +1,5 @@
-"""The command line: ``matcher check | plan | test | explain | graph | diff | synth | new``.
+"""The command line: ``matcher check | plan | test | explain | graph | diff | synth | new |
+catalogue audit``.
 
 Also ``python -m matcher.cli.main``.
 """
@@ -8,9 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from matcher.cli import check, diff, explain, graph, new, plan, propose, synth, test
+from matcher.cli import catalogue, check, diff, explain, graph, new, plan, propose, synth, test
 
-COMMANDS = (check, plan, propose, test, explain, graph, diff, synth, new)
+COMMANDS = (check, plan, propose, test, explain, graph, diff, synth, new, catalogue)
 
 
 def build_parser() -> argparse.ArgumentParser:

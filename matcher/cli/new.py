@@ -43,8 +43,9 @@ FIELDS: dict[str, tuple[str, str]] = {
     "delivery": ("When sessions can be attended, for example [daytime, evening].", f"[{TODO}]"),
     "settings": ("Where it runs, for example [community].", f"[{TODO}]"),
     "regions": (
-        "Probation regions where people can be referred now: all, or a list such as "
-        "[london, wales]. Do not write all to hide a gap.",
+        "Probation regions where people can be referred now: all, contracted (where and while "
+        "its contracts in catalogue/contracts.yaml serve), or a list such as [london, wales]. "
+        "Do not write all to hide a gap.",
         f"[{TODO}]",
     ),
     "wait_weeks": ("Typical wait from referral to start, in weeks: 0 to 104.", TODO),
@@ -70,8 +71,21 @@ FIELDS: dict[str, tuple[str, str]] = {
         "replace {} with any of these keys, each on its own line indented under exclusions:",
         "{}",
     ),
-    "source": ("Where the facts came from: catalogue title, guidance or contract.", f'"{TODO}"'),
+    "source": (
+        "Where the facts came from: catalogue title, guidance or contract. An entry with no "
+        "counterpart in HMPPS's find-and-refer catalogue starts 'Own entry: no counterpart in the "
+        "HMPPS find-and-refer catalogue;' and gives its evidence.",
+        f'"{TODO}"',
+    ),
+    "hmpps": (
+        "The HMPPS find-and-refer entry it follows (its ref in "
+        "catalogue/reference/find_and_refer.json), or none for our own entry.",
+        TODO,
+    ),
+    "read_on": ("The date its facts were read from the source: YYYY-MM-DD.", TODO),
 }
+# Optional fields left out of a new entry: withdrawal is for later, contracts are in contracts.yaml.
+NOT_WRITTEN = ("id", "file", "line", "status", "withdrawn_on", "contracts")
 ACCESSIBILITY = ("ld_adapted", "women_only", "interpreter")
 # The optional keys of eligibility and exclusions, with what each takes besides its codes.
 OPTIONAL_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -81,14 +95,21 @@ OPTIONAL_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
         ("ogrs_band", "a list, any of"),
         ("rosh", "a list, any of"),
         ("osp_band", "a list (sexual-offending work only: the higher of OSP-DC/IIC), any of"),
+        ("sara", "a list (the higher of SARA partner/other), any of"),
+        (
+            "scores",
+            "alternatives, one must hold: [{ovp: {min: 20}}, {ovp: absent, ogrs: {min: 25}}], of",
+        ),
         ("sentence_type", "a list, any of"),
-        ("weeks_left", "{min: 26}, the weeks needed to finish"),
+        ("weeks_left", "{min: 26} and/or {by_sentence_type: {licence: 52}}, the weeks needed, of"),
+        ("not_if_accredited_suitable", "true: only for people no accredited programme is open to"),
         ("requires_flags", "a list, all must be present, of"),
         ("requires_responsivity", "a list, all must be present, of"),
     ),
     "exclusions": (
         ("flags", "a list; any one rules the person out, of"),
         ("responsivity", "a list; any one rules the person out, of"),
+        ("requirements", "a list of sentence requirements; any one rules the person out, of"),
     ),
 }
 INDENT = "    "
@@ -102,7 +123,7 @@ def skeleton(intervention_id: str, vocabulary: Vocabulary) -> str:
         "  # permanent: never rename or reuse it, plans and rules refer to it.",
         f"  - id: {intervention_id}",
     ]
-    for field in (f for f in Intervention.model_fields if f not in ("id", "file", "line")):
+    for field in (f for f in Intervention.model_fields if f not in NOT_WRITTEN):
         meaning, placeholder = FIELDS[field]
         lines += _comment(meaning + _codes(field, vocabulary), INDENT)
         for key, what in OPTIONAL_KEYS.get(field, ()):

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 _STRICT = ConfigDict(frozen=True, extra="forbid")
+
+_DAY_ZERO = date(2000, 1, 1)
+
+
+def day_number(day: date) -> int:
+    """Days since 1 January 2000: how the rules compare dates (plan start, sentence end).
+
+    >>> day_number(date(2000, 1, 31))
+    30
+    """
+    return (day - _DAY_ZERO).days
 
 
 class Accessibility(BaseModel):
@@ -25,9 +37,35 @@ class AgeRange(BaseModel):
 
 
 class WeeksLeft(BaseModel):
+    """Weeks needed on the sentence to finish: one minimum, and/or one per sentence type."""
+
     model_config = _STRICT
 
-    min: int
+    min: Annotated[int, Field(ge=1, le=520)] | None = None
+    by_sentence_type: dict[str, Annotated[int, Field(ge=1, le=520)]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _something(self) -> WeeksLeft:
+        if self.min is None and not self.by_sentence_type:
+            raise ValueError("give 'min', 'by_sentence_type' or both")
+        return self
+
+    def needed(self, sentence_type: str) -> int | None:
+        return self.by_sentence_type.get(sentence_type, self.min)
+
+
+class ScoreRange(BaseModel):
+    """A range of a percent score (OGRS3, OVP, RSR), both ends included."""
+
+    model_config = _STRICT
+
+    min: Annotated[int, Field(ge=0, le=100)] | None = None
+    max: Annotated[int, Field(ge=0, le=100)] | None = None
+
+
+# One way to meet an intervention's risk criteria: each named score in its range, or `absent`
+# (not given). The entry needs one of its alternatives to hold.
+ScoreAlternative = dict[str, ScoreRange | Literal["absent"]]
 
 
 class Eligibility(BaseModel):
@@ -38,10 +76,14 @@ class Eligibility(BaseModel):
     ogrs_band: list[str] | None = None
     rosh: list[str] | None = None
     osp_band: list[str] | None = None
+    sara: list[str] | None = None
+    scores: Annotated[list[ScoreAlternative], Field(min_length=1)] | None = None
     sentence_type: list[str] | None = None
     weeks_left: WeeksLeft | None = None
     requires_flags: list[str] = Field(default_factory=list)
     requires_responsivity: list[str] = Field(default_factory=list)
+    # "must not be suitable for, or able to access, an accredited programme"
+    not_if_accredited_suitable: bool = False
 
 
 class Exclusions(BaseModel):
@@ -49,6 +91,52 @@ class Exclusions(BaseModel):
 
     flags: list[str] = Field(default_factory=list)
     responsivity: list[str] = Field(default_factory=list)
+    requirements: list[str] = Field(default_factory=list)
+
+
+class ContractArea(BaseModel):
+    """Where a contract serves: one region, one police-force area, or a list of PDUs."""
+
+    model_config = _STRICT
+
+    region: str | None = None
+    police_force_area: str | None = None
+    pdus: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> ContractArea:
+        given = [k for k in ("region", "police_force_area", "pdus") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of region, police_force_area or pdus")
+        return self
+
+
+class Contract(BaseModel):
+    """One commissioned contract for an intervention (catalogue/contracts.yaml)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    ref: Annotated[str, Field(min_length=1, max_length=80)]
+    intervention: str
+    area: ContractArea
+    genders: list[str] | None = None
+    age: AgeRange | None = None
+    starts: date = Field(alias="from")
+    ends: date | None = Field(default=None, alias="until")  # None: no recorded end, running
+    # worked out by the loader from the area and catalogue/pdus.yaml
+    regions: tuple[str, ...] = ()
+    pdu_ids: tuple[str, ...] = ()
+    file: str = ""
+    line: int = 0
+
+    def live_on(self, day: date) -> bool:
+        return self.starts <= day and (self.ends is None or day <= self.ends)
+
+    def covers(self, region: str, pdu: str | None) -> bool:
+        """Serves someone living in ``region`` (and ``pdu`` if known)."""
+        if self.area.region is not None or pdu is None:
+            return region in self.regions
+        return pdu in self.pdu_ids
 
 
 class Intervention(BaseModel):
@@ -70,18 +158,46 @@ class Intervention(BaseModel):
     hours_per_week: Annotated[float, Field(gt=0, le=40)]
     delivery: Annotated[list[str], Field(min_length=1)]
     settings: Annotated[list[str], Field(min_length=1)]
-    regions: Literal["all"] | Annotated[list[str], Field(min_length=1)]
+    regions: Literal["all", "contracted"] | Annotated[list[str], Field(min_length=1)]
     wait_weeks: Annotated[int, Field(ge=0, le=104)]
     accessibility: Accessibility = Field(default_factory=Accessibility)
     prerequisites: list[str] = Field(default_factory=list)
     eligibility: Eligibility = Field(default_factory=Eligibility)
     exclusions: Exclusions = Field(default_factory=Exclusions)
     source: str
+    # the HMPPS find-and-refer entry it follows (catalogue/reference/), or `none` for our own
+    hmpps: Annotated[str, Field(pattern=r"^(none|[a-z0-9'-]+)$")]
+    read_on: date  # when its facts were last read from the source
+    status: Literal["active", "withdrawn"] = "active"
+    withdrawn_on: date | None = None
+    contracts: tuple[Contract, ...] = ()  # filled from catalogue/contracts.yaml
     file: str = ""  # where it was read from, for explanations and errors
     line: int = 0
 
-    def serves(self, region: str) -> bool:
+    @model_validator(mode="after")
+    def _withdrawn_dated(self) -> Intervention:
+        if (self.status == "withdrawn") != (self.withdrawn_on is not None):
+            raise ValueError("a withdrawn intervention needs withdrawn_on, and only it")
+        return self
+
+    def serves(self, region: str, on: date | None = None) -> bool:
+        """Provided in ``region`` (by a contract live ``on`` that day, if contracted)."""
+        if self.status == "withdrawn":
+            return False
+        if self.regions == "contracted":
+            return any(
+                region in c.regions and (on is None or c.live_on(on)) for c in self.contracts
+            )
         return self.regions == "all" or region in self.regions
+
+    def provided_in(self, on: date | None = None) -> list[str] | None:
+        """The regions it is provided in (None: everywhere)."""
+        if self.regions == "all":
+            return None
+        if self.regions == "contracted":
+            live = [c for c in self.contracts if on is None or c.live_on(on)]
+            return sorted({r for c in live for r in c.regions})
+        return list(self.regions)
 
     def attribute(self, name: str) -> Any:
         """A selector attribute (see rules/README.md, "Choosing interventions")."""

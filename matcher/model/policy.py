@@ -76,6 +76,7 @@ class Selection:
     max_items: int
     assessed_from_severity: int  # a need counts as assessed (covered by work for it) from here
     need_order: tuple[str, ...]  # criteria ranking priority needs, most pressing first
+    accredited_kind: str = "accredited_programme"  # what "an accredited programme" is (kind)
 
 
 @dataclass(frozen=True)

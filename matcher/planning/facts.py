@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from matcher.model.catalogue import day_number
 from matcher.model.contract import Assessment
 from matcher.model.engine import HISTORY, NEED, PERSON, item_field
 from matcher.model.rules import ComputedField
@@ -50,9 +51,14 @@ def person_fact(assessment: Assessment, vocabulary: Vocabulary, today: date) -> 
         "age": assessment.age,
         "region": assessment.region or UNSPECIFIED_REGION,
         "pdu": assessment.pdu or UNSPECIFIED_REGION,
+        "police_force_area": vocabulary.pdus[assessment.pdu].police_force_area
+        if assessment.pdu in vocabulary.pdus
+        else UNSPECIFIED_REGION,
         "sentence_type": sentence.type,
         "weeks_left": weeks_between(plan_start(assessment, today), sentence.end_date),
         "weeks_total": weeks_between(sentence.start_date, sentence.end_date),
+        "plan_start_day": day_number(plan_start(assessment, today)),
+        "sentence_end_day": day_number(sentence.end_date),
         "setting": vocabulary.custody_setting
         if in_custody(assessment, today)
         else vocabulary.assessment_setting,

@@ -25,6 +25,7 @@ class Fitted:
     overrunning: list[Choice] = field(default_factory=list)  # mandated, yet ending too late
     unmet: dict[str, UnmetNeed] = field(default_factory=dict)
     warnings: list[Warning] = field(default_factory=list)
+    ended: dict[str, int] = field(default_factory=dict)  # dropped: its contracts end by that week
 
 
 def fit(
@@ -38,11 +39,12 @@ def fit(
     """Schedule ``selection`` within ``horizon`` weeks, taking alternatives for what cannot fit."""
     out: set[str] = set()
     dropped: list[Choice] = []
+    ended: set[str] = set()
     while True:
         taken = take(selection, frozenset(out), policy)
         ranked = sorted(taken.choices, key=lambda c: c.rank)
         slots, late, overrunning = sequence(
-            ranked, policy.edges, switched_on, capacity, horizon, timing
+            ranked, policy.edges, switched_on, capacity, horizon, timing, ended
         )
         new = [c for c in late if c.intervention.id not in out]
         if not new:
@@ -50,7 +52,16 @@ def fit(
         dropped += new
         out |= {c.intervention.id for c in new}
     choices = [s.choice for s in slots]
-    return Fitted(slots, choices, dropped, overrunning, taken.unmet, taken.warnings)
+    last = {key: week for key, (_, week) in timing.contracted.items() if week is not None}
+    return Fitted(
+        slots,
+        choices,
+        dropped,
+        overrunning,
+        taken.unmet,
+        taken.warnings,
+        {key: last[key] for key in sorted(ended)},
+    )
 
 
 def take(selection: Selection, out: frozenset[str], policy: Policy) -> Taken:

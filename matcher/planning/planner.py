@@ -11,6 +11,7 @@ from matcher.model.contract import Assessment, Plan, PlanItem, ProgrammePathway,
 from matcher.model.policy import Policy, Rar
 from matcher.planning.choices import Selection
 from matcher.planning.codes import check_codes
+from matcher.planning.contracted import contract_windows
 from matcher.planning.facts import (
     apply_computed,
     history_facts,
@@ -110,7 +111,12 @@ def plan_from(
         capacity = effective_capacity(
             policy.capacity, policy.capacity_rules, findings.capacity_rules
         )
-        timing = Timing(released, vocabulary.custody_setting, vocabulary.assessment_setting)
+        timing = Timing(
+            released,
+            vocabulary.custody_setting,
+            vocabulary.assessment_setting,
+            contract_windows(assessment, rulebook.catalogue, start),
+        )
         fitted = fit(chosen, policy, findings.switched_on, capacity, weeks_left, timing)
     else:
         fitted = unscheduled(chosen, policy)
@@ -214,8 +220,15 @@ def _warnings(
 
 def _fit_warnings(fitted: Fitted, assessment: Assessment, policy: Policy) -> list[Warning]:
     dropped, overruns = policy.text("dropped_no_time"), policy.text("mandated_overruns")
+    ended = policy.text("dropped_contract_ends")
     warnings = [
         Warning(
+            code="dropped_contract_ends",
+            message=ended.say(name=c.intervention.name, week=fitted.ended[c.intervention.id]),
+            rule_id=ended.rule_id,
+        )
+        if c.intervention.id in fitted.ended
+        else Warning(
             code="dropped_no_time",
             message=dropped.say(
                 name=c.intervention.name,

@@ -8,7 +8,7 @@ finish in time is dropped, least pressing first, except mandated work, which sta
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import networkx as nx
 
@@ -42,6 +42,9 @@ class Timing:
     release_week: int | None
     custody: str  # the setting codes (rules/vocabulary.yaml)
     community: str
+    # contracted work: (first, last) week it can start under the contracts where the person lives
+    # (last None: no recorded end)
+    contracted: dict[str, tuple[int, int | None]] = field(default_factory=dict)
 
     def setting(self, intervention: Intervention, start: int) -> str:
         """Where work starting in week ``start`` is delivered."""
@@ -59,9 +62,15 @@ class Timing:
         intervention = choice.intervention
         if choice.remaining_weeks is not None:
             return 0
+        first = self.contracted.get(intervention.id, (0, None))[0]
         if self.release_week is not None and self._community_only(intervention):
-            return max(intervention.wait_weeks, self.release_week)
-        return intervention.wait_weeks
+            return max(intervention.wait_weeks, self.release_week, first)
+        return max(intervention.wait_weeks, first)
+
+    def contract_ended(self, choice: Choice, start: int) -> bool:
+        """Work starting in week ``start`` would start after its contracts end."""
+        last = self.contracted.get(choice.intervention.id, (0, None))[1]
+        return choice.remaining_weeks is None and last is not None and start > last
 
     def latest(self, intervention: Intervention, horizon: int) -> int:
         """The week by which the work must end: release for custody-only work, else the horizon."""
@@ -204,17 +213,20 @@ def sequence(
     capacity: Capacity,
     horizon: int,
     timing: Timing = IN_THE_COMMUNITY,
+    ended: set[str] | None = None,
 ) -> tuple[list[Slot], list[Choice], list[Choice]]:
     """Schedule the choices within ``horizon`` weeks (and custody-only work before release).
 
-    Returns (slots, dropped, overrunning fixed choices). Work that would end too late is dropped,
-    least pressing first, and the rest rescheduled; mandated work and work under way stay.
+    Returns (slots, dropped, overrunning fixed choices). Work that would end too late, or start
+    after its contracts end, is dropped, least pressing first, and the rest rescheduled; mandated
+    work and work under way stay. The ids dropped because their contracts end go into ``ended``.
     """
     kept = list(choices)
     dropped: list[Choice] = []
 
     def too_late(c: Choice) -> bool:
-        return placed[c.intervention.id][1] > timing.latest(c.intervention, horizon)
+        start, end = placed[c.intervention.id]
+        return end > timing.latest(c.intervention, horizon) or timing.contract_ended(c, start)
 
     while True:
         graph = plan_graph(kept, edges, switched_on)
@@ -225,6 +237,8 @@ def sequence(
         worst = max(late, key=lambda c: c.rank)
         kept.remove(worst)
         dropped.append(worst)
+        if ended is not None and timing.contract_ended(worst, placed[worst.intervention.id][0]):
+            ended.add(worst.intervention.id)
     phase = phases(graph)
     slots = [
         Slot(

@@ -82,6 +82,8 @@ class _Selector:
         )
         self.chosen: set[str] = set()
         self.history = _history_exclusions(assessment, catalogue, policy)
+        for key, found in _accredited_first(findings, catalogue, policy).items():
+            self.history.setdefault(key, []).extend(found)
         self.result.done = frozenset(
             e.intervention_id for e in assessment.history if e.status == "completed"
         )
@@ -187,11 +189,12 @@ class _Selector:
         """A rule file's exclusion, or a catalogue criterion policy says no order can override."""
         if not rule_id.startswith(CATALOGUE_RULE_PREFIX):
             return True
-        return rule_id.rsplit(".", 1)[-1] in self.policy.mandated_cannot_when
+        criterion = rule_id.removeprefix(CATALOGUE_RULE_PREFIX).split(".")[1:2]
+        return bool(criterion) and criterion[0] in self.policy.mandated_cannot_when
 
     def _warn(self, key: str, intervention: Intervention, why: list[Exclusion]) -> None:
         text = self.policy.text(key)
-        reasons = "; ".join(e.reason for e in why)
+        reasons = "; ".join(e.reason.rstrip(".") for e in why) + "."  # each text is a sentence
         self.result.warnings.append(
             Warning(
                 code=key,
@@ -286,6 +289,30 @@ def select(
     selector.needs(assessment)
     selector.exclusions()
     return selector.result
+
+
+def _accredited_first(
+    findings: Findings, catalogue: dict[str, Intervention], policy: Policy
+) -> dict[str, list[Exclusion]]:
+    """Work for people not suitable for an accredited programme (the catalogue says so), ruled
+    out when one is open to this person: not excluded, and recommended by a rule."""
+    kind = policy.selection.accredited_kind
+    open_ = [
+        i.name
+        for i in catalogue.values()
+        if i.kind == kind and findings.recommended.get(i.id) and not findings.excluded.get(i.id)
+    ]
+    if not open_:
+        return {}
+    text = policy.text("accredited_first")
+    found: dict[str, list[Exclusion]] = {}
+    for intervention in catalogue.values():
+        if intervention.eligibility.not_if_accredited_suitable:
+            why = text.say(name=intervention.name, programmes=", ".join(sorted(open_)))
+            found[intervention.id] = [
+                Exclusion(intervention_id=intervention.id, rule_id=text.rule_id, reason=why)
+            ]
+    return found
 
 
 def _history_exclusions(

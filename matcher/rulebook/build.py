@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from matcher.durable.engine import Engine, probe_compile
 from matcher.durable.limits import check_limits
 from matcher.durable.patterns import chained_names, compile_stages, stages_joining
-from matcher.model.engine import HISTORY, NEED, Derivation
+from matcher.model.engine import HISTORY, NEED, CompiledStage, Derivation
 from matcher.model.errors import Problem, RulebookError
 from matcher.rulebook.book import Checked, Rulebook
 from matcher.rulebook.catalogue import load_catalogue
 from matcher.rulebook.checks import static_checks
+from matcher.rulebook.contracts import attach_contracts
 from matcher.rulebook.fields import fields_for_stage
 from matcher.rulebook.paths import DEFAULT_CATALOGUE, DEFAULT_RULES
 from matcher.rulebook.people import add_people
@@ -56,7 +58,9 @@ def _check_sources(sources: Sources) -> Checked:
         raise RulebookError(problems)
     vocabulary = add_people(sources, vocabulary, problems)
     texts = load_texts(sources, problems)
-    catalogue = load_catalogue(sources, vocabulary, problems)
+    catalogue = attach_contracts(
+        load_catalogue(sources, vocabulary, problems), sources, vocabulary, problems
+    )
     rule_files = load_rules(sources, vocabulary, catalogue, texts.eligibility, problems)
     policy = load_policy(sources, vocabulary, rule_files, texts.plan, problems)
     edges, graph = load_sequencing(sources, vocabulary, catalogue, rule_files, problems)
@@ -72,8 +76,9 @@ def _check_sources(sources: Sources) -> Checked:
     person_fields, _ = fields_for_stage(last, vocabulary, rule_files)
     problems += check_limits(list(rules.values()), len(person_fields))
     problems += static_checks(vocabulary, catalogue, rules)
-    problems += provision_gaps(vocabulary, catalogue)
-    problems += thin_provision(vocabulary, catalogue, policy.thin_provision)
+    today = date.today()  # the gap report counts the contracts taking referrals today
+    problems += provision_gaps(vocabulary, catalogue, today)
+    problems += thin_provision(vocabulary, catalogue, policy.thin_provision, today)
     if any(p.severity == "error" for p in problems):
         raise RulebookError(problems)
     stages = compile_stages(list(rules.values()))
@@ -104,7 +109,7 @@ def build(checked: Checked, probe: bool = True) -> Rulebook:
     if probe:
         failure = probe_compile(checked.stages)
         if failure is not None:
-            raise RulebookError([Problem("rules/rulesets/", 1, failure)])
+            raise RulebookError([_culprit(checked, failure)])
     chained = chained_names(list(checked.rules.values()))
 
     def asserted(stage: int, name: str) -> bool:
@@ -122,6 +127,31 @@ def build(checked: Checked, probe: bool = True) -> Rulebook:
     engine = Engine(checked.stages, derivations, checked.version)
     files = {name: source.text for name, source in checked.sources.files.items()}
     return Rulebook(checked, engine, files)
+
+
+def _culprit(checked: Checked, failure: str) -> Problem:
+    """The rule the engine rejects, with its file and line: each rule compiled on its own."""
+    alone = [
+        CompiledStage(index, {rule_id: definition})
+        for index, (rule_id, definition) in enumerate(
+            (r, d) for stage in checked.stages for r, d in stage.definition.items()
+        )
+    ]
+    found = probe_compile(alone) if "rejected" in failure else None
+    index = found.split("probe_", 1)[1].split(":", 1)[0] if found and "probe_" in found else ""
+    if not index.isdigit():
+        return Problem("rules/rulesets/", 1, failure)
+    rule_id = next(iter(alone[int(index)].definition))
+    rule = checked.rules[rule_id]
+    hint = (
+        "; its condition is too long for one durable_rules node (error 113: about 30 tests and "
+        "any/all groups at most): split it into several rules"
+        if found and "113" in found
+        else ""
+    )
+    return Problem(
+        rule.file, rule.line, f"durable_rules rejects rule {rule_id!r} ({failure}){hint}"
+    )
 
 
 def load(

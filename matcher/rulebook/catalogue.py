@@ -30,11 +30,15 @@ CODED: dict[str, str] = {
     "eligibility.ogrs_band": "band:ogrs_band",
     "eligibility.rosh": "scale:rosh",
     "eligibility.osp_band": "scale:osp",
+    "eligibility.sara": "scale:sara",
+    "eligibility.weeks_left.by_sentence_type": "sentence_types",
+    "eligibility.scores": "scores",
     "eligibility.sentence_type": "sentence_types",
     "eligibility.requires_flags": "flags",
     "eligibility.requires_responsivity": "responsivity",
     "exclusions.flags": "flags",
     "exclusions.responsivity": "responsivity",
+    "exclusions.requirements": "requirements",
 }
 
 
@@ -115,10 +119,10 @@ def _one(
         value: Any = entry
         for part in path.split("."):
             value = value.get(part) if isinstance(value, dict) else None
-        if value is None or value == "all":
+        if value is None or value in ("all", "contracted"):
             continue
         allowed = allowed_codes(vocabulary, kind)
-        for code in value if isinstance(value, list) else [value]:
+        for code in _codes(value):
             if code not in allowed:
                 problems.append(
                     Problem(
@@ -129,6 +133,15 @@ def _one(
                     )
                 )
     return intervention
+
+
+def _codes(value: Any) -> list[Any]:
+    """The codes a coded field holds: list items, mapping keys (of each mapping in a list)."""
+    if isinstance(value, dict):
+        return list(value)
+    if isinstance(value, list):
+        return [k for v in value for k in (v if isinstance(v, dict) else [v])]
+    return [value]
 
 
 def _placeholders(

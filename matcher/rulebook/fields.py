@@ -27,10 +27,13 @@ def base_fields(vocabulary: Vocabulary) -> dict[str, FieldInfo]:
         code("region", [*vocabulary.regions, UNSPECIFIED_REGION]),
         code("sentence_type", vocabulary.codes("sentence_types")),
         number("weeks_left"),
+        number("plan_start_day"),  # days since 1 January 2000 (contract dates)
+        number("sentence_end_day"),
         number("weeks_total"),
         number("rar_days"),
         code("setting", vocabulary.codes("settings")),
         code("pdu", [*vocabulary.pdus, UNSPECIFIED_REGION]),
+        code("police_force_area", [*vocabulary.police_force_areas, UNSPECIFIED_REGION]),
         code("accommodation_status", [*vocabulary.accommodation_statuses, UNKNOWN]),
         number("weeks_to_release"),
         number("unpaid_work_hours"),

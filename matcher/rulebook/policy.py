@@ -77,6 +77,7 @@ def load_policy(
             max_items=selection.max_items,
             assessed_from_severity=selection.assessed_from_severity,
             need_order=tuple(selection.need_order),
+            accredited_kind=selection.accredited_kind,
         ),
         adults_from_age=people.adults_from_age,
         not_planned_again=tuple(people.not_planned_again),

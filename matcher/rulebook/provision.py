@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from matcher.model.catalogue import Intervention
 from matcher.model.errors import Problem
@@ -17,10 +18,13 @@ def _provided(intervention: Intervention, vocabulary: Vocabulary) -> bool:
     return vocabulary.assessment_setting in intervention.settings
 
 
-def provision_gaps(vocabulary: Vocabulary, catalogue: dict[str, Intervention]) -> list[Problem]:
-    """Need areas with no provision at all in a region: the commissioning gap report (warnings)."""
+def provision_gaps(
+    vocabulary: Vocabulary, catalogue: dict[str, Intervention], on: date | None = None
+) -> list[Problem]:
+    """Need areas with no provision at all in a region ``on`` a day (contracts live then): the
+    commissioning gap report (warnings)."""
     problems = []
-    for region, area in gap_list(vocabulary, catalogue):
+    for region, area in gap_list(vocabulary, catalogue, on):
         problems.append(
             Problem(
                 CATALOGUE_FILES,
@@ -32,13 +36,15 @@ def provision_gaps(vocabulary: Vocabulary, catalogue: dict[str, Intervention]) -
     return problems
 
 
-def gap_list(vocabulary: Vocabulary, catalogue: dict[str, Intervention]) -> list[tuple[str, str]]:
+def gap_list(
+    vocabulary: Vocabulary, catalogue: dict[str, Intervention], on: date | None = None
+) -> list[tuple[str, str]]:
     """(region, need area) pairs with no community provision at all."""
     gaps = []
     for region in vocabulary.regions:
         for area in vocabulary.need_areas:
             if not any(
-                area in i.needs and i.serves(region) and _provided(i, vocabulary)
+                area in i.needs and i.serves(region, on) and _provided(i, vocabulary)
                 for i in catalogue.values()
             ):
                 gaps.append((region, area))
@@ -63,7 +69,10 @@ class ThinProvision:
 
 
 def thin_provision_list(
-    vocabulary: Vocabulary, catalogue: dict[str, Intervention], thin: ThinPolicy
+    vocabulary: Vocabulary,
+    catalogue: dict[str, Intervention],
+    thin: ThinPolicy,
+    on: date | None = None,
 ) -> list[ThinProvision]:
     """Where provision exists but is thin: only partner/universal services, or none for a gender."""
     found = []
@@ -73,7 +82,7 @@ def thin_provision_list(
             there = [
                 i
                 for i in catalogue.values()
-                if area in i.needs and i.serves(region) and _provided(i, vocabulary)
+                if area in i.needs and i.serves(region, on) and _provided(i, vocabulary)
             ]
             if not there:
                 continue  # a full gap: provision_gaps reports it
@@ -89,9 +98,12 @@ def thin_provision_list(
 
 
 def thin_provision(
-    vocabulary: Vocabulary, catalogue: dict[str, Intervention], thin: ThinPolicy
+    vocabulary: Vocabulary,
+    catalogue: dict[str, Intervention],
+    thin: ThinPolicy,
+    on: date | None = None,
 ) -> list[Problem]:
     return [
         Problem(CATALOGUE_FILES, 1, row.message(vocabulary), severity="warning")
-        for row in thin_provision_list(vocabulary, catalogue, thin)
+        for row in thin_provision_list(vocabulary, catalogue, thin, on)
     ]

@@ -93,6 +93,7 @@ class SelectionSpec(BaseModel):
     max_items: Annotated[int, Field(ge=1)]
     assessed_from_severity: Annotated[int, Field(ge=0)]
     need_order: list[str]
+    accredited_kind: str = "accredited_programme"
 
     @field_validator("need_order")
     @classmethod

@@ -125,7 +125,9 @@ class Sources:
 
 
 def read_sources(rules_dir: Path, catalogue_dir: Path) -> Sources:
-    """Read every YAML file of the rulebook. Scenarios are tests, not policy: not read here."""
+    """Read every YAML file of the rulebook. Scenarios are tests and the catalogue's reference
+    (HMPPS's data and our decisions about it, read by the audit) is evidence: neither is policy,
+    so neither is read here or counted in the rules version."""
     sources = Sources()
     for role, folder in (("rules", rules_dir), ("catalogue", catalogue_dir)):
         if not folder.is_dir():
@@ -133,7 +135,7 @@ def read_sources(rules_dir: Path, catalogue_dir: Path) -> Sources:
             continue
         for path in sorted(folder.rglob("*.yaml")):
             relative = path.relative_to(folder)
-            if relative.parts[0] == "scenarios":
+            if relative.parts[0] in ("scenarios", "reference"):
                 continue
             _read_one(sources, f"{role}/{relative.as_posix()}", path.read_text(encoding="utf-8"))
     return sources

@@ -26,6 +26,7 @@ _LABELLED = (
     "flags",
     "settings",
     "delivery_times",
+    "scores",
 )
 
 

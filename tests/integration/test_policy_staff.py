@@ -212,6 +212,8 @@ UNKNOWN_CODES_IN_CATALOGUE = textwrap.dedent(
           flags: [hate_crime]
           responsivity: [acute_trauma]
         source: tests
+        hmpps: none
+        read_on: 2026-11-29
     """
 )
 
@@ -446,7 +448,9 @@ FILLED: dict[str, str] = {
     "ld_adapted": "true",
     "women_only": "false",
     "interpreter": "true",
-    "source": '"GamCare referral guidance for probation (2026)"',
+    "source": '"Own entry: no counterpart in the HMPPS find-and-refer catalogue; GamCare guidance"',
+    "hmpps": "none",
+    "read_on": "2026-11-29",
 }
 PLACEHOLDER_LINE = re.compile(r"^(\s+)(\w+): .*TODO.*$", re.MULTILINE)
 
@@ -476,7 +480,8 @@ def test_the_skeleton_holds_every_field_of_an_intervention_each_explained(
         ["gambling_harm_support", "--rules", str(rules), "--catalogue", str(catalogue)], capsys
     )
     (entry,) = yaml.safe_load("interventions:\n" + out)["interventions"]
-    assert set(entry) == set(Intervention.model_fields) - {"file", "line"}
+    optional = {"file", "line", "status", "withdrawn_on", "contracts"}  # not written by `new`
+    assert set(entry) == set(Intervention.model_fields) - optional
     assert entry["id"] == "gambling_harm_support"
     lines = out.splitlines()
     for key in entry:
