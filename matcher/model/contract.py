@@ -196,6 +196,17 @@ class ProgrammePathway(BaseModel):
     reasons: list[Reason]
 
 
+class ProvisionGap(BaseModel):
+    """The work the rules prefer for a need is not provided for this person (design.md §6.1)."""
+
+    model_config = _FROZEN
+
+    need_area: str
+    wanted: list[str]  # the intervention ids the rules prefer
+    reason: str
+    available_in: list[str]  # region ids where it is provided, or ["all"]
+
+
 class Plan(BaseModel):
     """The answer: v1 field names are fixed (design.md §5); fields may be added, never renamed."""
 
@@ -213,6 +224,7 @@ class Plan(BaseModel):
     weeks_available: int | None = None  # weeks from plan_start to the sentence end
     release_week: int | None = None  # in custody: weeks from plan_start to the release date
     goals: list[Goal] = Field(default_factory=list)  # the person's own goals, as given
+    provision_gaps: list[ProvisionGap] = Field(default_factory=list)
     trace: list[dict[str, Any]] | None = None
 
 

@@ -65,6 +65,24 @@ class Text:
 
 # The criteria rules/policy.yaml may list in selection.need_order (matcher.planning.selection).
 NEED_ORDER_CRITERIA = ("linked_to_harm", "linked_to_offending", "severity", "need_area_order")
+# The criteria rules/policy.yaml may list in selection.tie_break, for options of one need with the
+# same precedence and score (matcher.planning.selection); `preference` must come last.
+TIE_BREAK_CRITERIA = (
+    "higher_tier",
+    "shorter_wait",
+    "lower_intensity",
+    "shorter_duration",
+    "fewer_hours",
+    "preference",
+)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A named way of ranking options, with the words a practitioner reads."""
+
+    name: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -77,6 +95,10 @@ class Selection:
     assessed_from_severity: int  # a need counts as assessed (covered by work for it) from here
     need_order: tuple[str, ...]  # criteria ranking priority needs, most pressing first
     accredited_kind: str = "accredited_programme"  # what "an accredited programme" is (kind)
+    precedence: tuple[Ranked, ...] = ()  # levels rules name with comes_first, first first
+    tie_break: tuple[Ranked, ...] = ()  # criteria for a remaining tie, ending with preference
+    preference: tuple[str, ...] = ()  # the declared order of every intervention
+    provision_gap_when: tuple[str, ...] = ()  # catalogue criteria that make a provision gap
 
 
 @dataclass(frozen=True)

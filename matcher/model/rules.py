@@ -21,6 +21,9 @@ class Outcome:
         False  # recommend: preparatory work (e.g. motivational): addresses no need itself
     )
     mandatory: bool = False  # recommend: required by the sentence, planned as mandatory
+    comes_first: str = (
+        ""  # recommend: the precedence level (rules/policy.yaml selection.precedence)
+    )
     code: str = ""  # flag
     name: str = ""  # derive
     value: Any = True

@@ -30,12 +30,16 @@ class Choice:
 
 @dataclass(frozen=True)
 class Alternative:
-    """One eligible option for a priority need. Its rank depends on what is still uncovered when
-    the need is reached (``take``): the rule weight, plus the policy's bonus for each further
-    uncovered priority need it covers; a tie goes to the id."""
+    """One eligible option for a priority need. It ranks first by the precedence level a rule
+    puts it at (policy's order; none: after every level), then by score — which depends on what is
+    still uncovered when the need is reached (``take``): the rule weight, plus the policy's bonus
+    for each further uncovered priority need it covers — then by policy's tie-break criteria, the
+    last of which is policy's declared preference order: never by id."""
 
     choice: Choice
     weight: float
+    level: int = 0  # index in policy's precedence levels (their count: no level)
+    tie: tuple[float, ...] = ()  # one value per policy tie-break criterion, lower first
 
     def score(self, uncovered: set[str], bonus: float) -> float:
         extra = max(len(uncovered & set(self.choice.intervention.needs)) - 1, 0)

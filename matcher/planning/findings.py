@@ -21,6 +21,7 @@ class Hit:
     include: bool = False
     prepares: bool = False
     mandatory: bool = False
+    comes_first: str = ""  # the precedence level the rule puts it at ("" none)
 
 
 @dataclass
@@ -74,6 +75,7 @@ class Findings:
                                     outcome.include,
                                     outcome.prepares,
                                     outcome.mandatory,
+                                    outcome.comes_first,
                                 )
                             )
         carried: dict[str, Any] = {}

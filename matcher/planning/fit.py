@@ -7,11 +7,12 @@ rules. It ends because every round leaves out at least one more intervention for
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from matcher.model.contract import UnmetNeed, Warning
+from matcher.model.contract import Reason, UnmetNeed, Warning
 from matcher.model.policy import Capacity, Policy
-from matcher.planning.choices import Choice, Selection, Taken
+from matcher.planning.choices import Alternative, Choice, Selection, Taken
 from matcher.planning.schedule import IN_THE_COMMUNITY, Slot, Timing, sequence
 
 
@@ -85,17 +86,11 @@ def take(selection: Selection, out: frozenset[str], policy: Policy) -> Taken:
             if a.choice.intervention.id not in ids | out
             and not set(a.choice.intervention.prerequisites) & out
         ]
-        ranked = sorted(
-            open_,
-            key=lambda a: (
-                -a.score(uncovered, selection.multi_need_bonus),
-                a.choice.intervention.id,
-            ),
-        )
-        best = ranked[0].choice if ranked else None
-        if best is None:
+        ranked = sorted(open_, key=lambda a: _order(a, uncovered, selection.multi_need_bonus))
+        if not ranked:
             unmet[area] = selection.if_unmet[area]
             continue
+        best = _decided(ranked, uncovered, selection, policy)
         chosen.append(best)
         ids.add(best.intervention.id)
         covered.update(best.addresses)
@@ -117,6 +112,39 @@ def take(selection: Selection, out: frozenset[str], policy: Policy) -> Taken:
             chosen.append(first)
             ids.add(first.intervention.id)
     return Taken(chosen, unmet, warnings)
+
+
+def _order(a: Alternative, uncovered: set[str], bonus: float) -> tuple[Any, ...]:
+    return (a.level, -a.score(uncovered, bonus), a.tie)
+
+
+def _decided(
+    ranked: list[Alternative], uncovered: set[str], selection: Selection, policy: Policy
+) -> Choice:
+    """The first option, with a reason when its precedence level or a tie-break (not its score,
+    which its rules' reasons explain) put it ahead of the runner-up."""
+    best = ranked[0]
+    if len(ranked) == 1:
+        return best.choice
+    other = ranked[1]
+    bonus = selection.multi_need_bonus
+    names = {"name": best.choice.intervention.name, "other": other.choice.intervention.name}
+    rule = policy.selection
+    if best.level != other.level:
+        ranked_by, key = rule.precedence[best.level], "chosen_by_precedence"
+    elif best.score(uncovered, bonus) != other.score(uncovered, bonus):
+        return best.choice
+    else:
+        pairs = enumerate(zip(best.tie, other.tie, strict=True))
+        index = next((i for i, (a, b) in pairs if a != b), None)
+        if index is None:  # the same intervention twice cannot happen; nothing to say
+            return best.choice
+        ranked_by, key = rule.tie_break[index], "chosen_by_tie_break"
+    text = policy.text(key)
+    reason = Reason(
+        rule_id=f"{text.rule_id}.{ranked_by.name}", text=text.say(**names, why=ranked_by.text)
+    )
+    return replace(best.choice, reasons=[*best.choice.reasons, reason])
 
 
 def unscheduled(selection: Selection, policy: Policy) -> Fitted:

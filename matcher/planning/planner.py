@@ -23,6 +23,7 @@ from matcher.planning.facts import (
 )
 from matcher.planning.findings import Findings
 from matcher.planning.fit import Fitted, fit, unscheduled
+from matcher.planning.gaps import provision_gaps
 from matcher.planning.schedule import Slot, Timing, effective_capacity
 from matcher.planning.selection import prerequisite_warnings, select
 from matcher.rulebook.book import Rulebook
@@ -121,9 +122,8 @@ def plan_from(
     else:
         fitted = unscheduled(chosen, policy)
     warnings = _warnings(evaluation, chosen, fitted, assessment, rulebook)
-    unmet = fitted.unmet
-    order = chosen.priority_needs
-    shown = policy.pathway.shown_when_given
+    unmet, order, shown = fitted.unmet, chosen.priority_needs, policy.pathway.shown_when_given
+    planned = {s.choice.intervention.id for s in fitted.slots}
     result = Plan(
         person_id=assessment.person_id,
         rules_version=rulebook.version,
@@ -139,6 +139,7 @@ def plan_from(
         weeks_available=weeks_left,
         release_week=released,
         goals=list(assessment.goals),
+        provision_gaps=provision_gaps(order, planned, findings, rulebook, start),
         trace=_trace(evaluation) if explain else None,
     )
     return Planned(result, tuple(c.intervention.id for c in fitted.dropped))

@@ -88,6 +88,12 @@ class _Selector:
             e.intervention_id for e in assessment.history if e.status == "completed"
         )
         self.in_progress = in_progress
+        # a full tie goes by policy's preference order, then the catalogue's own order (never id)
+        listed = policy.selection.preference
+        unlisted = sorted(
+            (i for i in catalogue.values() if i.id not in listed), key=lambda i: (i.file, i.line)
+        )
+        self.preferred = {k: n for n, k in enumerate([*listed, *(i.id for i in unlisted)])}
 
     def ruled_out(self, intervention_id: str) -> list[Exclusion]:
         """Why an intervention cannot be offered: the rules that exclude it, and its history."""
@@ -170,6 +176,10 @@ class _Selector:
     def mandated(self, assessment: Assessment) -> None:
         """Work the court or licence orders is its own requirement: planned despite the catalogue's
         eligibility (with a warning), unless it cannot be delivered at all (mandated_not_possible)."""
+        for made in self.result.base:  # ordered and already under way: it stays, as ordered
+            if made.intervention.id in assessment.sentence.mandated and not made.mandatory:
+                made.mandatory = True
+                made.rank = self._rank(made.intervention, made.addresses, True)
         for mandated in sorted(set(assessment.sentence.mandated) - self.chosen):
             intervention = self.catalogue[mandated]
             own = self.policy.mandated_own_requirement
@@ -238,12 +248,37 @@ class _Selector:
             blocked = any(self.findings.excluded.get(p) for p in intervention.prerequisites)
             if area not in intervention.needs or self.ruled_out(intervention.id) or blocked:
                 continue
-            weight = sum(h.weight for h in self.findings.recommended.get(intervention.id, []))
+            hits = self.findings.recommended.get(intervention.id, [])
+            weight = sum(h.weight for h in hits)
             reasons = [Reason(rule_id=text.rule_id, text=text.say(need=label))]
-            reasons += reasons_of(self.findings.recommended.get(intervention.id, []))
-            found.append(Alternative(self.choice(intervention, reasons, False), weight))
-        found.sort(key=lambda a: (-a.weight, a.choice.intervention.id))
+            reasons += reasons_of(hits)
+            made = self.choice(intervention, reasons, False)
+            found.append(Alternative(made, weight, self._level(hits), self._tie(intervention)))
+        found.sort(key=lambda a: (a.level, -a.weight, a.tie))
         return found
+
+    def _level(self, hits: list[Hit]) -> int:
+        """The highest precedence level a rule puts the option at (the count of levels: none)."""
+        names = [p.name for p in self.policy.selection.precedence]
+        return min([names.index(h.comes_first) for h in hits if h.comes_first] or [len(names)])
+
+    def _tie(self, intervention: Intervention) -> tuple[float, ...]:
+        """The option's value on each of policy's tie-break criteria, lower first."""
+        intensities = list(self.vocabulary.lists.get("intensities", ()))
+        tiers = list(self.vocabulary.lists.get("tiers", ()))  # universal first: higher is later
+        values = {
+            "higher_tier": -float(tiers.index(intervention.tier))
+            if intervention.tier in tiers
+            else 0.0,
+            "shorter_wait": float(intervention.wait_weeks),
+            "shorter_duration": float(intervention.duration_weeks),
+            "fewer_hours": float(intervention.hours_per_week),
+            "lower_intensity": float(intensities.index(intervention.intensity))
+            if intervention.intensity in intensities
+            else float(len(intensities)),
+            "preference": float(self.preferred[intervention.id]),
+        }
+        return tuple(values[t.name] for t in self.policy.selection.tie_break)
 
     def unmet(self, area: str, assessment: Assessment) -> UnmetNeed:
         label = self.vocabulary.label("need_areas", area)

@@ -248,12 +248,16 @@ def _outscored_summary(name: str, mine: float, competitors: list[dict[str, Any]]
     """The summary of an eligible, wanted intervention that lost each need it covers."""
     chosen = [
         f"for {c['area']}, {c['chosen']} scored {c['chosen_score']['score']:g}"
-        + (" and comes first on a tie (by id)" if c["chosen_score"]["score"] == mine else "")
+        + (
+            " and comes first by policy's precedence or tie-break (its reasons say which)"
+            if c["chosen_score"]["score"] <= mine
+            else ""
+        )
         for c in competitors
         if c["chosen"]
     ]
     return (
-        f"{name} is eligible but another option scored higher or won a tie: it scored {mine:g}; "
+        f"{name} is eligible but another option ranked higher (precedence, score or tie-break): it scored {mine:g}; "
         + ("; ".join(chosen) or "the need was left unmet (see unmet_needs)")
         + "."
     )

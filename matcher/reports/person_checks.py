@@ -65,3 +65,26 @@ class PersonChecks:
             if item is None or item.status != "started" or item.start_week != 0:
                 problems.append(f"expected {i} under way from week 0, got {item}")
         return problems
+
+    def check_reasons(self, wanted: Any) -> list[str]:
+        """An item's reasons include a rule id (e.g. the precedence or tie-break that chose it)."""
+        problems = []
+        for intervention_id, rule_id in (wanted or {}).items():
+            item = self.items.get(str(intervention_id))
+            ids = [r.rule_id for r in item.reasons] if item else []
+            if item is None:
+                problems.append(f"expected {intervention_id} in the plan, chosen by {rule_id}")
+            elif rule_id not in ids:
+                problems.append(
+                    f"expected {intervention_id} chosen by {rule_id}, its reasons: {ids}"
+                )
+        return problems
+
+    def check_provision_gaps(self, wanted: Any) -> list[str]:
+        """The plan's provision gaps: need area → the intervention ids the rules wanted there."""
+        got = {g.need_area: g.wanted for g in self.plan.provision_gaps}
+        problems = []
+        for area, ids in (wanted or {}).items():
+            if sorted(got.get(str(area), [])) != sorted(ids):
+                problems.append(f"expected a provision gap for {area} wanting {ids}, got {got}")
+        return problems

@@ -44,6 +44,8 @@ EXPECT_KEYS = (
     "release_week",
     "settings",
     "started",
+    "reasons",
+    "provision_gaps",
     "mandatory",
     "proposed",
 )

@@ -9,8 +9,12 @@ from pathlib import Path
 from matcher.durable.engine import Engine, probe_compile
 from matcher.durable.limits import check_limits
 from matcher.durable.patterns import chained_names, compile_stages, stages_joining
+from matcher.model.catalogue import Intervention
 from matcher.model.engine import HISTORY, NEED, CompiledStage, Derivation
 from matcher.model.errors import Problem, RulebookError
+from matcher.model.policy import Policy
+from matcher.model.rules import RuleSpec
+from matcher.model.vocabulary import suggest
 from matcher.rulebook.book import Checked, Rulebook
 from matcher.rulebook.catalogue import load_catalogue
 from matcher.rulebook.checks import static_checks
@@ -67,6 +71,7 @@ def _check_sources(sources: Sources) -> Checked:
     if policy is None:
         raise RulebookError(problems)
     policy = replace(policy, edges=edges)
+    problems += _selection_problems(policy, catalogue, rule_files.rules)
     for unknown in [i for i in policy.unpaid_work.ete_interventions if i not in catalogue]:
         problems.append(
             Problem("rules/policy.yaml", 1, f"unpaid_work: unknown intervention {unknown!r}")
@@ -127,6 +132,51 @@ def build(checked: Checked, probe: bool = True) -> Rulebook:
     engine = Engine(checked.stages, derivations, checked.version)
     files = {name: source.text for name, source in checked.sources.files.items()}
     return Rulebook(checked, engine, files)
+
+
+def _selection_problems(
+    policy: Policy, catalogue: dict[str, Intervention], rules: list[RuleSpec]
+) -> list[Problem]:
+    """Every level a rule names is declared; the preference order names known interventions once
+    (any it leaves out follow in the catalogue's own order: a warning), so no tie is left to the id."""
+    found = []
+    levels = {p.name for p in policy.selection.precedence}
+    for rule in rules:
+        for outcome in rule.outcomes:
+            if outcome.comes_first and outcome.comes_first not in levels:
+                found.append(
+                    Problem(
+                        rule.file,
+                        rule.line,
+                        f"rule {rule.id!r}: comes_first {outcome.comes_first!r} is not a level of "
+                        "selection.precedence in rules/policy.yaml",
+                        suggest(outcome.comes_first, levels),
+                    )
+                )
+    preference = policy.selection.preference
+    missing = [i for i in catalogue if i not in preference]
+    unknown = [i for i in preference if i not in catalogue]
+    doubled = sorted({i for i in preference if preference.count(i) > 1})
+    for what, ids in (("names unknown", unknown), ("repeats", doubled)):
+        if ids:
+            found.append(
+                Problem(
+                    "rules/policy.yaml",
+                    1,
+                    f"selection.preference {what} {', '.join(ids)}: list each intervention once",
+                )
+            )
+    if missing:
+        found.append(
+            Problem(
+                "rules/policy.yaml",
+                1,
+                f"selection.preference leaves out {', '.join(missing)}: on a full tie they rank "
+                "after every listed intervention, in the catalogue's own order; list them",
+                severity="warning",
+            )
+        )
+    return found
 
 
 def _culprit(checked: Checked, failure: str) -> Problem:

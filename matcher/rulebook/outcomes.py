@@ -82,6 +82,7 @@ def _targeted(
         include=spec.include or spec.prepares or spec.mandatory,
         prepares=spec.prepares,
         mandatory=spec.mandatory,
+        comes_first=spec.comes_first or "",
     )
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from matcher.model.policy import NEED_ORDER_CRITERIA
+from matcher.model.policy import NEED_ORDER_CRITERIA, TIE_BREAK_CRITERIA
 
 Scalar = str | int | float | bool
 
@@ -27,6 +27,7 @@ class TargetSpec(BaseModel):
     include: bool = False
     prepares: bool = False
     mandatory: bool = False  # recommend: the sentence requires it (a treatment requirement)
+    comes_first: str | None = None  # recommend: a precedence level of rules/policy.yaml
 
 
 class FlagSpec(BaseModel):
@@ -85,6 +86,20 @@ class EdgeSpec(BaseModel):
     source: str
 
 
+class PrecedenceSpec(BaseModel):
+    model_config = _STRICT
+
+    level: str
+    text: str
+
+
+class TieBreakSpec(BaseModel):
+    model_config = _STRICT
+
+    criterion: str
+    text: str
+
+
 class SelectionSpec(BaseModel):
     model_config = _STRICT
 
@@ -94,6 +109,23 @@ class SelectionSpec(BaseModel):
     assessed_from_severity: Annotated[int, Field(ge=0)]
     need_order: list[str]
     accredited_kind: str = "accredited_programme"
+    precedence: list[PrecedenceSpec] = Field(default_factory=list)
+    tie_break: list[TieBreakSpec] = Field(default_factory=list)
+    preference: list[str] = Field(default_factory=list)
+    provision_gap_when: list[str] = Field(default_factory=list)
+
+    @field_validator("tie_break")
+    @classmethod
+    def _ends_with_preference(cls, value: list[TieBreakSpec]) -> list[TieBreakSpec]:
+        names = [t.criterion for t in value]
+        unknown = [c for c in names if c not in TIE_BREAK_CRITERIA]
+        if unknown:
+            raise ValueError(
+                f"unknown criterion {unknown[0]!r}; use {', '.join(TIE_BREAK_CRITERIA)}"
+            )
+        if not names or names[-1] != "preference":
+            raise ValueError("the last tie-break must be 'preference', so no tie is left to the id")
+        return value
 
     @field_validator("need_order")
     @classmethod

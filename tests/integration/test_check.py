@@ -113,7 +113,9 @@ def test_a_catalogue_entry_with_a_bad_need_area_is_reported_with_a_suggestion(
     tmp_path: Path,
 ) -> None:
     dest = "catalogue/interventions/zz_planted.yaml"
-    (error,) = problems_of(tmp_path, "catalogue/bad_need_area.yaml", dest)
+    (error,) = [
+        p for p in problems_of(tmp_path, "catalogue/bad_need_area.yaml", dest) if p.file == dest
+    ]
     assert (error.file, error.line) == (dest, 9)
     assert error.message == (
         "planted_housing_advice: unknown needs code 'acommodation'; "

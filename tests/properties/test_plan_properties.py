@@ -95,6 +95,9 @@ def test_every_item_has_reasons_naming_rules_and_the_plan_names_its_rules_versio
 ) -> None:
     result = plan(assessment, rulebook, today=TODAY)
     policy_rule_ids = {text.rule_id for text in rulebook.policy.texts.values()}
+    selection = rulebook.policy.selection  # a deciding level or tie-break: <text's id>.<its name>
+    policy_rule_ids |= {f"selection.precedence.{p.name}" for p in selection.precedence}
+    policy_rule_ids |= {f"selection.tie_break.{t.name}" for t in selection.tie_break}
     assert result.rules_version == rulebook.version
     assert result.rules_version.startswith("sha256:") and len(result.rules_version) == 71
     for item in result.items:
@@ -337,3 +340,38 @@ def test_a_cycle_planted_in_an_acyclic_policy_is_reported_naming_its_edges(
     assert back_id in message, message
     for step in message.split(": ", 1)[1].split("; "):
         assert "(by sequencing.e" in step or "(by prerequisite:" in step, step
+
+
+# --- selection by precedence, never by id (issue 10) -------------------------------------------
+
+
+@given(assessment=assessments())
+def test_no_choice_is_ever_decided_by_id_order(rulebook: Rulebook, assessment: Assessment) -> None:
+    """Every need's options are strictly ordered by precedence level, score and the policy's
+    tie-break criteria (the last being its declared preference order), so no two options ever
+    tie; and where the winner beat the runner-up on level or on a tie-break, its reasons name the
+    policy level or criterion that decided."""
+    from matcher.planning.fit import take
+    from matcher.planning.selection import select
+
+    evaluation = evaluate(assessment, rulebook, TODAY)
+    policy = rulebook.policy
+    chosen = select(
+        assessment,
+        evaluation.findings,
+        evaluation.priority,
+        rulebook.catalogue,
+        policy,
+        rulebook.vocabulary,
+    )
+    every_need = set(chosen.priority_needs)
+    for options in chosen.alternatives.values():
+        keys = [(a.level, -a.score(every_need, chosen.multi_need_bonus), a.tie) for a in options]
+        assert len(set(keys)) == len(keys), "two options of one need tie: the id would decide"
+    taken = take(chosen, frozenset(), policy)
+    for choice in taken.choices:
+        for reason in choice.reasons:
+            if reason.rule_id.startswith(("selection.precedence.", "selection.tie_break.")):
+                name = reason.rule_id.rsplit(".", 1)[-1]
+                declared = policy.selection.precedence + policy.selection.tie_break
+                assert name in {r.name for r in declared}

@@ -1,0 +1,90 @@
+"""Provision gaps: the work the rules prefer for a priority need is not available to this person.
+
+The preferred options for a need are those the rules recommend for it at the best precedence level
+and, within it, the highest weight. When none of them is in the plan and each is ruled out only by
+where or when it is provided (the catalogue criteria policy lists in
+``selection.provision_gap_when``: region, contract, setting...), the plan says so, with where it is
+available, even if something else fills in. Missing information and ineligibility are not gaps.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from matcher.model.catalogue import Intervention
+from matcher.model.contract import ProvisionGap
+from matcher.model.policy import Policy
+from matcher.model.rules import CATALOGUE_RULE_PREFIX
+from matcher.planning.findings import Findings, Hit
+from matcher.rulebook.book import Rulebook
+
+
+def provision_gaps(
+    needs: list[str], planned: set[str], findings: Findings, rulebook: Rulebook, on: date
+) -> list[ProvisionGap]:
+    """One gap per priority need whose preferred provision is unavailable here (needs in order)."""
+    catalogue, policy, vocabulary = rulebook.catalogue, rulebook.policy, rulebook.vocabulary
+    found = []
+    for area in needs:
+        wanted = _preferred(area, findings, catalogue, policy)
+        if not wanted or planned & set(wanted):
+            continue
+        reasons = [_unavailable(i, findings, policy) for i in wanted]
+        if not all(reasons):
+            continue  # one is ruled out for eligibility, not provision: no gap to report
+        where = sorted({r for i in wanted for r in (catalogue[i].provided_in(on) or ["all"])})
+        text = policy.text("provision_gap")
+        names = ", ".join(catalogue[i].name for i in wanted)
+        found.append(
+            ProvisionGap(
+                need_area=area,
+                wanted=wanted,
+                reason=text.say(
+                    names=names,
+                    need=vocabulary.label("need_areas", area),
+                    why=" ".join(sorted({r for r in reasons if r})),
+                ),
+                available_in=where,
+            )
+        )
+    return found
+
+
+def _preferred(
+    area: str, findings: Findings, catalogue: dict[str, Intervention], policy: Policy
+) -> list[str]:
+    """The options the rules rank first for ``area``, eligible or not: best level, then weight."""
+    levels = [p.name for p in policy.selection.precedence]
+
+    def key(hits: list[Hit]) -> tuple[int, float]:
+        named = [levels.index(h.comes_first) for h in hits if h.comes_first in levels]
+        return (min(named or [len(levels)]), -sum(h.weight for h in hits))
+
+    ranked = {
+        i: key(hits)
+        for i, hits in findings.recommended.items()
+        if hits
+        and i in catalogue
+        and area in catalogue[i].needs
+        and catalogue[i].status != "withdrawn"  # withdrawn everywhere: not a local gap
+        and sum(h.weight for h in hits) > 0
+    }
+    if not ranked:
+        return []
+    best = min(ranked.values())
+    return sorted(i for i, k in ranked.items() if k == best)
+
+
+def _unavailable(intervention_id: str, findings: Findings, policy: Policy) -> str:
+    """Why it is not provided for this person, if only where or when it is provided rules it out
+    ('' if it is not ruled out, or is ruled out for anything else as well)."""
+    hits = findings.excluded.get(intervention_id, [])
+    if not hits:
+        return ""
+    criteria = policy.selection.provision_gap_when
+    for hit in hits:
+        rule_id = hit.rule.id
+        parts = rule_id.removeprefix(CATALOGUE_RULE_PREFIX).split(".")
+        if not rule_id.startswith(CATALOGUE_RULE_PREFIX) or parts[1] not in criteria:
+            return ""
+    return " ".join(sorted({h.rule.description for h in hits}))
