@@ -54,9 +54,9 @@ def _too_slow(signum: int, frame: Any) -> None:
 def _replan(path: str) -> dict[str, Any]:
     started = time.perf_counter()
     from bench.common import TODAY, rss_mib
-    from matcher.rulebook import build as rulebook
     from matcher.model.contract import Assessment
     from matcher.planning.planner import plan
+    from matcher.rulebook import build as rulebook
 
     book = rulebook.load(probe=False)
     loaded = time.perf_counter()

@@ -132,8 +132,8 @@ def variants(workdir: Path) -> dict[str, tuple[Path, Path]]:
 
 def run(bodies: list[str], plan_median: Any, timeout: float = 120) -> dict[str, dict[str, Any]]:
     """For each variant: cold load/compile in a fresh process, then the in-process plan median."""
-    from matcher.rulebook import build as rulebook
     from matcher.model.errors import RulebookError
+    from matcher.rulebook import build as rulebook
 
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="matcher-bench-") as tmp:
