@@ -11,6 +11,20 @@ from matcher.model.vocabulary import Band
 CATALOGUE_RULE_PREFIX = "catalogue."  # rules written from the catalogue: catalogue.<id>.<criterion>
 
 
+def catalogue_criterion(rule_id: str) -> str | None:
+    """The criterion of a rule written from the catalogue (None for a rule file's rule).
+
+    >>> catalogue_criterion("catalogue.crs_ete.contract.london")
+    'contract'
+    >>> catalogue_criterion("risk.domestic_abuse.bbr") is None
+    True
+    """
+    if not rule_id.startswith(CATALOGUE_RULE_PREFIX):
+        return None
+    parts = rule_id.removeprefix(CATALOGUE_RULE_PREFIX).split(".")
+    return parts[1] if len(parts) > 1 else None
+
+
 @dataclass(frozen=True)
 class Outcome:
     kind: str  # recommend | exclude | adapt | flag | derive

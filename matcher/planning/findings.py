@@ -24,6 +24,13 @@ class Hit:
     comes_first: str = ""  # the precedence level the rule puts it at ("" none)
 
 
+def precedence_level(hits: list[Hit], levels: list[str]) -> int:
+    """The earliest of ``levels`` any hit puts its intervention at (``len(levels)``: none)."""
+    return min(
+        [levels.index(h.comes_first) for h in hits if h.comes_first in levels] or [len(levels)]
+    )
+
+
 @dataclass
 class Findings:
     recommended: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))

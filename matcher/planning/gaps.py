@@ -14,8 +14,8 @@ from datetime import date
 from matcher.model.catalogue import Intervention
 from matcher.model.contract import ProvisionGap
 from matcher.model.policy import Policy
-from matcher.model.rules import CATALOGUE_RULE_PREFIX
-from matcher.planning.findings import Findings, Hit
+from matcher.model.rules import catalogue_criterion
+from matcher.planning.findings import Findings, Hit, precedence_level
 from matcher.rulebook.book import Rulebook
 
 
@@ -57,8 +57,7 @@ def _preferred(
     levels = [p.name for p in policy.selection.precedence]
 
     def key(hits: list[Hit]) -> tuple[int, float]:
-        named = [levels.index(h.comes_first) for h in hits if h.comes_first in levels]
-        return (min(named or [len(levels)]), -sum(h.weight for h in hits))
+        return (precedence_level(hits, levels), -sum(h.weight for h in hits))
 
     ranked = {
         i: key(hits)
@@ -81,10 +80,6 @@ def _unavailable(intervention_id: str, findings: Findings, policy: Policy) -> st
     hits = findings.excluded.get(intervention_id, [])
     if not hits:
         return ""
-    criteria = policy.selection.provision_gap_when
-    for hit in hits:
-        rule_id = hit.rule.id
-        parts = rule_id.removeprefix(CATALOGUE_RULE_PREFIX).split(".")
-        if not rule_id.startswith(CATALOGUE_RULE_PREFIX) or parts[1] not in criteria:
-            return ""
+    if any(catalogue_criterion(h.rule.id) not in policy.selection.provision_gap_when for h in hits):
+        return ""
     return " ".join(sorted({h.rule.description for h in hits}))

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from matcher.model.catalogue import Intervention
 from matcher.model.contract import Assessment, Exclusion, Need, Reason, UnmetNeed, Warning
 from matcher.model.policy import Policy
-from matcher.model.rules import CATALOGUE_RULE_PREFIX
+from matcher.model.rules import catalogue_criterion
 from matcher.model.vocabulary import Vocabulary
 from matcher.planning.choices import Alternative, Choice, Selection
-from matcher.planning.findings import Findings, Hit
+from matcher.planning.findings import Findings, Hit, precedence_level
 
 Criterion = Callable[[Need | None, int], int]
 # How each criterion policy may name in ``selection.need_order`` ranks a need (lower first).
@@ -197,10 +197,8 @@ class _Selector:
 
     def _blocks_mandated(self, rule_id: str) -> bool:
         """A rule file's exclusion, or a catalogue criterion policy says no order can override."""
-        if not rule_id.startswith(CATALOGUE_RULE_PREFIX):
-            return True
-        criterion = rule_id.removeprefix(CATALOGUE_RULE_PREFIX).split(".")[1:2]
-        return bool(criterion) and criterion[0] in self.policy.mandated_cannot_when
+        criterion = catalogue_criterion(rule_id)
+        return criterion is None or criterion in self.policy.mandated_cannot_when
 
     def _warn(self, key: str, intervention: Intervention, why: list[Exclusion]) -> None:
         text = self.policy.text(key)
@@ -259,8 +257,7 @@ class _Selector:
 
     def _level(self, hits: list[Hit]) -> int:
         """The highest precedence level a rule puts the option at (the count of levels: none)."""
-        names = [p.name for p in self.policy.selection.precedence]
-        return min([names.index(h.comes_first) for h in hits if h.comes_first] or [len(names)])
+        return precedence_level(hits, [p.name for p in self.policy.selection.precedence])
 
     def _tie(self, intervention: Intervention) -> tuple[float, ...]:
         """The option's value on each of policy's tie-break criteria, lower first."""

@@ -146,12 +146,18 @@ def _contracts(
     return found, len(seen)
 
 
+def _subject(decision: dict[str, Any]) -> str:
+    """What a decision is about: our intervention id, a find-and-refer ref or a contract ref."""
+    return str(decision.get("intervention") or decision.get("ref") or decision.get("contract"))
+
+
 def _decided(found: list[Difference], decisions: list[dict[str, Any]]) -> list[Difference]:
     """Each difference with the reason recorded for it (by subject and fact), if there is one."""
     reasons = {}
     for decision in decisions:
-        subject = decision.get("intervention") or decision.get("ref") or decision.get("contract")
-        reasons[(str(subject), str(decision.get("fact")))] = str(decision.get("reason", "")).strip()
+        reasons[(_subject(decision), str(decision.get("fact")))] = str(
+            decision.get("reason", "")
+        ).strip()
     return [
         Difference(d.subject, d.fact, d.ours, d.theirs, reasons.get((d.subject, d.fact)) or None)
         for d in found
@@ -163,7 +169,6 @@ def unused_decisions(result: Audit, decisions: list[dict[str, Any]]) -> list[str
     live = {(d.subject, d.fact) for d in result.differences}
     stale = []
     for decision in decisions:
-        subject = decision.get("intervention") or decision.get("ref") or decision.get("contract")
-        if (str(subject), str(decision.get("fact"))) not in live:
-            stale.append(f"{subject}: {decision.get('fact')}")
+        if (_subject(decision), str(decision.get("fact"))) not in live:
+            stale.append(f"{_subject(decision)}: {decision.get('fact')}")
     return stale
