@@ -61,6 +61,16 @@ FIELDS: dict[str, tuple[str, str]] = {
         "[motivational_toolkit]; [] for none.",
         "[]",
     ),
+    "alongside": (
+        "Companions: ids of work that always goes alongside this one when it is planned (if the "
+        "person may have it), for example [community_drug_alcohol_treatment]; [] for none.",
+        "[]",
+    ),
+    "role": (
+        "intervention, or referral for an act such as the housing duty to refer (it takes none "
+        "of the person's capacity and is never left out for lack of time).",
+        "intervention",
+    ),
     "eligibility": (
         "Who may be referred: {} means open to all. To restrict, replace {} with any of these "
         "keys, each on its own line indented under eligibility (for example gender: [female]):",

@@ -162,6 +162,11 @@ class Intervention(BaseModel):
     wait_weeks: Annotated[int, Field(ge=0, le=104)]
     accessibility: Accessibility = Field(default_factory=Accessibility)
     prerequisites: list[str] = Field(default_factory=list)
+    # companions: when this is planned, these go alongside it (if open to the person)
+    alongside: list[str] = Field(default_factory=list)
+    # a referral is an act (the housing duty to refer): it takes no capacity and is never left
+    # out for lack of time (design.md §6.1)
+    role: Literal["intervention", "referral"] = "intervention"
     eligibility: Eligibility = Field(default_factory=Eligibility)
     exclusions: Exclusions = Field(default_factory=Exclusions)
     source: str

@@ -168,6 +168,7 @@ class PlanItem(BaseModel):
     wait_weeks: int = 0
     setting: str | None = None  # where it is delivered: custody or community
     role: Literal["intervention", "referral"] = "intervention"
+    alongside: list[str] = Field(default_factory=list)  # ids of the items it runs alongside
     status: str | None = None  # the latest progress (design.md §6.2): "started" if under way
 
 

@@ -39,6 +39,8 @@ class Edge:
     pairs: tuple[tuple[str, str], ...]  # (before id, after id), resolved against the catalogue
     before: str = ""  # the selectors as written, for pictures and explanations
     after: str = ""
+    # firm: never set aside, even when more pressing work would otherwise miss the sentence
+    firm: bool = False
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,8 @@ class Outcome:
         False  # recommend: preparatory work (e.g. motivational): addresses no need itself
     )
     mandatory: bool = False  # recommend: required by the sentence, planned as mandatory
+    alongside: bool = False  # recommend: a companion, planned beside the need's main choice
+    urgent: bool = False  # recommend: crisis work, never held back by the capacity limit
     comes_first: str = (
         ""  # recommend: the precedence level (rules/policy.yaml selection.precedence)
     )

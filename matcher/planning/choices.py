@@ -21,11 +21,18 @@ class Choice:
     prerequisites: list[Choice] = field(default_factory=list)  # to add with it, if not there yet
     origin: str = "need"  # mandated | included | need | prerequisite (of other work) | started
     remaining_weeks: int | None = None  # already under way: the weeks left of it
+    companion: bool = False  # goes alongside a need's main choice: covers no need itself
+    urgent: bool = False  # crisis work (a rule says so): starts at once, whatever the capacity
 
     @property
     def fixed(self) -> bool:
-        """Never left out for lack of time: ordered by the court or licence, or already under way."""
-        return self.mandatory or self.remaining_weeks is not None
+        """Never left out for lack of time: ordered by the court or licence, under way, or a
+        referral (an act that takes no capacity)."""
+        return self.mandatory or self.remaining_weeks is not None or self.referral
+
+    @property
+    def referral(self) -> bool:
+        return self.intervention.role == "referral"
 
 
 @dataclass(frozen=True)
@@ -52,13 +59,18 @@ class Selection:
 
     priority_needs: list[str]  # most pressing first
     base: list[Choice] = field(default_factory=list)  # mandated and included work, in that order
+    companions: list[Choice] = field(default_factory=list)  # rules' companions: always alongside
+    # the catalogue's companions of each intervention, open to this person: planned with it
+    alongside: dict[str, list[Choice]] = field(default_factory=dict)
     alternatives: dict[str, list[Alternative]] = field(default_factory=dict)  # per priority need
-    if_unmet: dict[str, UnmetNeed] = field(default_factory=dict)  # if every alternative fails
+    if_unmet: dict[str, UnmetNeed] = field(default_factory=dict)  # if no alternative is open
+    if_late: dict[str, UnmetNeed] = field(default_factory=dict)  # if every one is out for time
     if_full: dict[str, UnmetNeed] = field(default_factory=dict)  # if the plan is already full
     max_items: int = 0  # the most work (prerequisites aside) one plan holds
     done: frozenset[str] = frozenset()  # completed already (the assessment's history)
     multi_need_bonus: float = 0.0
-    excluded: list[Exclusion] = field(default_factory=list)
+    excluded: list[Exclusion] = field(default_factory=list)  # the candidates that mattered
+    excluded_all: list[Exclusion] = field(default_factory=list)  # every one ruled out
     warnings: list[Warning] = field(default_factory=list)
 
 

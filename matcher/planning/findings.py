@@ -10,8 +10,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from matcher.model.catalogue import Intervention
+from matcher.model.contract import Exclusion, Reason, Warning
 from matcher.model.engine import Firing
+from matcher.model.policy import Policy
 from matcher.model.rules import Outcome, RuleSpec
+from matcher.planning.choices import Choice
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,8 @@ class Hit:
     prepares: bool = False
     mandatory: bool = False
     comes_first: str = ""  # the precedence level the rule puts it at ("" none)
+    alongside: bool = False  # a companion: beside the need's main choice, never instead of it
+    urgent: bool = False  # crisis work: never held back by the capacity limit
 
 
 def precedence_level(hits: list[Hit], levels: list[str]) -> int:
@@ -83,6 +89,8 @@ class Findings:
                                     outcome.prepares,
                                     outcome.mandatory,
                                     outcome.comes_first,
+                                    outcome.alongside,
+                                    outcome.urgent,
                                 )
                             )
         carried: dict[str, Any] = {}
@@ -106,3 +114,67 @@ class Findings:
             return False
         self._seen.add(key)
         return True
+
+
+def reasons_of(hits: list[Hit]) -> list[Reason]:
+    seen: dict[str, Reason] = {}
+    for hit in hits:
+        seen.setdefault(hit.rule.id, Reason(rule_id=hit.rule.id, text=hit.rule.description))
+    return [seen[k] for k in sorted(seen)]
+
+
+def exclusions_of(findings: Findings, intervention_id: str) -> list[Exclusion]:
+    return [
+        Exclusion(intervention_id=intervention_id, rule_id=r.rule_id, reason=r.text)
+        for r in reasons_of(findings.excluded.get(intervention_id, []))
+    ]
+
+
+def accredited_first(
+    findings: Findings, catalogue: dict[str, Intervention], policy: Policy
+) -> dict[str, list[Exclusion]]:
+    """Work for people not suitable for an accredited programme (the catalogue says so), ruled
+    out when one is open to this person: not excluded, and recommended by a rule."""
+    kind = policy.selection.accredited_kind
+    open_ = [
+        i.name
+        for i in catalogue.values()
+        if i.kind == kind and findings.recommended.get(i.id) and not findings.excluded.get(i.id)
+    ]
+    if not open_:
+        return {}
+    text = policy.text("accredited_first")
+    found: dict[str, list[Exclusion]] = {}
+    for intervention in catalogue.values():
+        if intervention.eligibility.not_if_accredited_suitable:
+            why = text.say(name=intervention.name, programmes=", ".join(sorted(open_)))
+            found[intervention.id] = [
+                Exclusion(intervention_id=intervention.id, rule_id=text.rule_id, reason=why)
+            ]
+    return found
+
+
+def prerequisite_warnings(
+    choices: list[Choice],
+    findings: Findings,
+    catalogue: dict[str, Intervention],
+    policy: Policy,
+    done: frozenset[str] = frozenset(),
+) -> list[Warning]:
+    """A warning for each chosen intervention whose prerequisite is ruled out for this person
+    (and not ``done`` already)."""
+    warnings = []
+    text = policy.text("prerequisite_not_possible")
+    for made in choices:
+        for prerequisite in made.intervention.prerequisites:
+            if findings.excluded.get(prerequisite) and prerequisite not in done:
+                first = catalogue[prerequisite]
+                why = "; ".join(e.reason for e in exclusions_of(findings, prerequisite))
+                warnings.append(
+                    Warning(
+                        code="prerequisite_not_possible",
+                        message=text.say(name=made.intervention.name, first=first.name, why=why),
+                        rule_id=text.rule_id,
+                    )
+                )
+    return warnings

@@ -88,12 +88,14 @@ def take(selection: Selection, out: frozenset[str], policy: Policy) -> Taken:
         ]
         ranked = sorted(open_, key=lambda a: _order(a, uncovered, selection.multi_need_bonus))
         if not ranked:
-            unmet[area] = selection.if_unmet[area]
+            late = bool(selection.alternatives[area])  # there were options: time ruled them out
+            unmet[area] = (selection.if_late if late else selection.if_unmet)[area]
             continue
         best = _decided(ranked, uncovered, selection, policy)
         chosen.append(best)
         ids.add(best.intervention.id)
         covered.update(best.addresses)
+    chosen += _companions(selection, chosen, ids, out)
     warnings = []
     for made in list(chosen):
         for first in made.prerequisites:
@@ -112,6 +114,21 @@ def take(selection: Selection, out: frozenset[str], policy: Policy) -> Taken:
             chosen.append(first)
             ids.add(first.intervention.id)
     return Taken(chosen, unmet, warnings)
+
+
+def _companions(
+    selection: Selection, chosen: list[Choice], ids: set[str], out: frozenset[str]
+) -> list[Choice]:
+    """What goes alongside the work taken: the rules' companions, and the catalogue's companions
+    of each piece of work taken. Never counted against the plan's size; never instead of work."""
+    found = []
+    hosts = [c.intervention.id for c in chosen]
+    offered = [*selection.companions, *(c for h in hosts for c in selection.alongside.get(h, []))]
+    for made in offered:
+        if made.intervention.id not in ids and made.intervention.id not in out:
+            found.append(made)
+            ids.add(made.intervention.id)
+    return found
 
 
 def _order(a: Alternative, uncovered: set[str], bonus: float) -> tuple[Any, ...]:

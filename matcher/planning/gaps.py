@@ -59,9 +59,12 @@ def _preferred(
     def key(hits: list[Hit]) -> tuple[int, float]:
         return (precedence_level(hits, levels), -sum(h.weight for h in hits))
 
+    main = {  # a companion goes beside the need's work, never as it: not what is wanted for it
+        i: [h for h in hits if not h.alongside] for i, hits in findings.recommended.items()
+    }
     ranked = {
         i: key(hits)
-        for i, hits in findings.recommended.items()
+        for i, hits in main.items()
         if hits
         and i in catalogue
         and area in catalogue[i].needs

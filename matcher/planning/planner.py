@@ -21,11 +21,11 @@ from matcher.planning.facts import (
     release_week,
     weeks_between,
 )
-from matcher.planning.findings import Findings
+from matcher.planning.findings import Findings, prerequisite_warnings
 from matcher.planning.fit import Fitted, fit, unscheduled
 from matcher.planning.gaps import provision_gaps
 from matcher.planning.schedule import Slot, Timing, effective_capacity
-from matcher.planning.selection import prerequisite_warnings, select
+from matcher.planning.selection import select
 from matcher.rulebook.book import Rulebook
 
 
@@ -108,33 +108,25 @@ def plan_from(
         in_progress(assessment, rulebook, start),
     )
     released = release_week(assessment, today)
-    if sequence_plan:
-        capacity = effective_capacity(
-            policy.capacity, policy.capacity_rules, findings.capacity_rules
-        )
-        timing = Timing(
-            released,
-            vocabulary.custody_setting,
-            vocabulary.assessment_setting,
-            contract_windows(assessment, rulebook.catalogue, start),
-        )
-        fitted = fit(chosen, policy, findings.switched_on, capacity, weeks_left, timing)
-    else:
-        fitted = unscheduled(chosen, policy)
+    fitted = (
+        _fitted(chosen, evaluation, assessment, rulebook, (start, released))
+        if sequence_plan
+        else unscheduled(chosen, policy)
+    )
     warnings = _warnings(evaluation, chosen, fitted, assessment, rulebook)
     unmet, order, shown = fitted.unmet, chosen.priority_needs, policy.pathway.shown_when_given
     planned = {s.choice.intervention.id for s in fitted.slots}
     result = Plan(
         person_id=assessment.person_id,
         rules_version=rulebook.version,
-        items=[_item(slot, _counted(slot, assessment, policy)) for slot in fitted.slots],
+        items=_items(fitted, assessment, policy),
         unmet_needs=[unmet[a] for a in order if a in unmet],
         warnings=sorted(warnings, key=lambda w: (w.code, w.rule_id or "", w.message)),
         programme_pathway=_pathway(evaluation, policy.pathway.fields)
         if any(getattr(assessment.risk, score) is not None for score in shown)
         else None,
         priority_needs=order,
-        excluded=chosen.excluded,
+        excluded=chosen.excluded_all if explain else chosen.excluded,
         plan_start=start,
         weeks_available=weeks_left,
         release_week=released,
@@ -143,6 +135,35 @@ def plan_from(
         trace=_trace(evaluation) if explain else None,
     )
     return Planned(result, tuple(c.intervention.id for c in fitted.dropped))
+
+
+def _fitted(
+    chosen: Selection,
+    evaluation: Evaluation,
+    assessment: Assessment,
+    rulebook: Rulebook,
+    when: tuple[date, int | None],
+) -> Fitted:
+    """The selection fitted to the sentence: from ``when`` (plan start, release week)."""
+    policy, findings, vocabulary = rulebook.policy, evaluation.findings, rulebook.vocabulary
+    start, released = when
+    capacity = effective_capacity(policy.capacity, policy.capacity_rules, findings.capacity_rules)
+    timing = Timing(
+        released,
+        vocabulary.custody_setting,
+        vocabulary.assessment_setting,
+        contract_windows(assessment, rulebook.catalogue, start),
+    )
+    weeks_left = int(evaluation.person["weeks_left"])
+    return fit(chosen, policy, findings.switched_on, capacity, weeks_left, timing)
+
+
+def _items(fitted: Fitted, assessment: Assessment, policy: Policy) -> list[PlanItem]:
+    together = alongside(fitted.slots)
+    return [
+        _item(slot, _counted(slot, assessment, policy), with_)
+        for slot, with_ in zip(fitted.slots, together, strict=True)
+    ]
 
 
 def _counted(slot: Slot, assessment: Assessment, policy: Policy) -> list[Reason]:
@@ -164,7 +185,24 @@ def _ete_hours(slot: Slot) -> float:
     return (slot.end_week - slot.start_week) * slot.choice.intervention.hours_per_week
 
 
-def _item(slot: Slot, counted: list[Reason]) -> PlanItem:
+def alongside(slots: list[Slot]) -> list[list[str]]:
+    """For each slot, the items it runs alongside: its catalogue companions (either way round),
+    and between a companion and the main work for the needs it serves."""
+    found = []
+    for slot in slots:
+        one = slot.choice
+        together = set()
+        for other in (s.choice for s in slots if s is not slot):
+            paired = other.intervention.id in one.intervention.alongside
+            paired |= one.intervention.id in other.intervention.alongside
+            shared = set(one.addresses) & set(other.addresses)
+            if paired or (shared and one.companion != other.companion):
+                together.add(other.intervention.id)
+        found.append(sorted(together))
+    return found
+
+
+def _item(slot: Slot, counted: list[Reason], together: list[str]) -> PlanItem:
     choice, intervention = slot.choice, slot.choice.intervention
     return PlanItem(
         intervention_id=intervention.id,
@@ -182,6 +220,8 @@ def _item(slot: Slot, counted: list[Reason]) -> PlanItem:
         hours_per_week=intervention.hours_per_week,
         wait_weeks=intervention.wait_weeks,
         setting=slot.setting or None,
+        role=intervention.role,
+        alongside=together,
         status="started" if choice.remaining_weeks is not None else None,
     )
 
@@ -249,6 +289,7 @@ def _fit_warnings(fitted: Fitted, assessment: Assessment, policy: Policy) -> lis
         for c in fitted.overrunning
     ]
     warnings += _unpaid_work_warnings(fitted, assessment, policy)
+    warnings += _set_aside_warnings(fitted, policy)
     allowed = assessment.sentence.rar_days
     if allowed is not None:
         used = rar_days([s.choice.intervention for s in fitted.slots], policy.rar)
@@ -262,6 +303,23 @@ def _fit_warnings(fitted: Fitted, assessment: Assessment, policy: Policy) -> lis
                 )
             )
     return warnings
+
+
+def _set_aside_warnings(fitted: Fitted, policy: Policy) -> list[Warning]:
+    """Each precedence set aside so that more pressing work finishes within the sentence."""
+    text = policy.text("sequencing_reconsidered")
+    names = {s.choice.intervention.id: s.choice.intervention.name for s in fitted.slots}
+    return [
+        Warning(
+            code="sequencing_reconsidered",
+            message=text.say(
+                name=names[slot.choice.intervention.id], other=names[before], edge=edge
+            ),
+            rule_id=text.rule_id,
+        )
+        for slot in fitted.slots
+        for before, edge in slot.set_aside
+    ]
 
 
 def rar_days(interventions: list[Intervention], rar: Rar) -> float:

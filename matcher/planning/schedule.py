@@ -29,6 +29,8 @@ class Slot:
     end_week: int
     after: tuple[str, ...]
     setting: str = ""
+    # predecessors whose policy edge was set aside so this more pressing work finishes in time
+    set_aside: tuple[tuple[str, str], ...] = ()  # (predecessor id, edge id)
 
 
 @dataclass(frozen=True)
@@ -89,21 +91,32 @@ def weeks_of(choice: Choice) -> int:
     return choice.intervention.duration_weeks
 
 
-def plan_graph(choices: list[Choice], edges: tuple[Edge, ...], switched_on: set[str]) -> nx.DiGraph:
+def plan_graph(
+    choices: list[Choice],
+    edges: tuple[Edge, ...],
+    switched_on: set[str],
+    set_aside: frozenset[tuple[str, str]] = frozenset(),
+) -> nx.DiGraph:
     """The precedence graph of the chosen interventions; each edge keeps its kind, lag and reasons.
 
     Where two policy edges join the same pair, each kind keeps its longest lag and both bind. Work
-    already under way waits for nothing: no edge leads into it.
+    already under way waits for nothing: no edge leads into it; a referral is an act, made at once,
+    that holds nothing back. Policy edges between the pairs in ``set_aside`` are left out.
     """
     chosen = {c.intervention.id for c in choices}
     waits = {c.intervention.id for c in choices if c.remaining_weeks is None}
+    acts = {c.intervention.id for c in choices if c.referral}  # made at once, hold nothing back
     graph = nx.DiGraph()
     graph.add_nodes_from(sorted(chosen))
     for edge in edges:
         if edge.conditional and edge.id not in switched_on:
             continue
         for before, after in edge.pairs:
-            if before in chosen and after in waits:
+            if (
+                before in chosen - acts
+                and after in waits - acts
+                and (before, after) not in set_aside
+            ):
                 _add(graph, before, after, edge.type, edge.lag_weeks, edge.id)
     for choice in [c for c in choices if c.intervention.id in waits]:
         for prerequisite in choice.intervention.prerequisites:
@@ -146,11 +159,14 @@ def schedule(
     >>> schedule([], nx.DiGraph(), Capacity(2, 6))
     {}
     """
-    rank = {c.intervention.id: index for index, c in enumerate(choices)}
+    # crisis work is placed first; then most pressing first
+    rank = {c.intervention.id: (not c.urgent, index) for index, c in enumerate(choices)}
     by_id = {c.intervention.id: c for c in choices}
     load: dict[int, tuple[int, float]] = {}
     placed: dict[str, tuple[int, int]] = {}
-    for node in nx.lexicographical_topological_sort(graph, key=lambda n: f"{rank[n]:06d}"):
+    for node in nx.lexicographical_topological_sort(
+        graph, key=lambda n: f"{rank[n][0]:d}{rank[n][1]:06d}"
+    ):
         choice = by_id[node]
         intervention, weeks = choice.intervention, weeks_of(choice)
         earliest = timing.earliest(choice)
@@ -159,15 +175,18 @@ def schedule(
             data = graph.edges[before, node]
             for kind, lag in data.get("constraints", {data["type"]: data["lag"]}).items():
                 earliest = max(earliest, (end if kind == FINISH_TO_START else start) + lag)
-        start = (
-            0  # under way: it is happening now, whatever the capacity left
-            if choice.remaining_weeks is not None
-            else _first_fit(earliest, weeks, intervention.hours_per_week, load, capacity)
-        )
+        if choice.remaining_weeks is not None:
+            start = 0  # under way: it is happening now, whatever the capacity left
+        elif choice.referral or choice.urgent:
+            start = earliest  # an act takes no capacity; crisis work is never held back by it
+        else:
+            start = _first_fit(earliest, weeks, intervention.hours_per_week, load, capacity)
+        placed[node] = (start, start + weeks)
+        if choice.referral:
+            continue
         for week in range(start, start + weeks):
             count, hours = load.get(week, (0, 0.0))
             load[week] = (count + 1, hours + intervention.hours_per_week)
-        placed[node] = (start, start + weeks)
     return placed
 
 
@@ -206,6 +225,34 @@ def phases(graph: nx.DiGraph) -> dict[str, int]:
     }
 
 
+@dataclass(frozen=True)
+class _Fit:
+    """What scheduling within the sentence holds fixed: policy's edges, capacity and the time."""
+
+    edges: tuple[Edge, ...]
+    switched_on: set[str]
+    capacity: Capacity
+    horizon: int
+    timing: Timing
+
+    def place(
+        self, kept: list[Choice], aside: frozenset[tuple[str, str]]
+    ) -> tuple[nx.DiGraph, dict[str, tuple[int, int]]]:
+        graph = plan_graph(kept, self.edges, self.switched_on, aside)
+        placed = schedule(kept, graph, self.capacity, self.timing)
+        for c in kept:  # a referral is made at once: its duty runs on, but not in this plan
+            if c.referral:
+                start, end = placed[c.intervention.id]
+                latest = self.timing.latest(c.intervention, self.horizon)
+                placed[c.intervention.id] = (start, max(min(end, latest), start + 1))
+        return graph, placed
+
+    def too_late(self, c: Choice, placed: dict[str, tuple[int, int]]) -> bool:
+        start, end = placed[c.intervention.id]
+        late = end > self.timing.latest(c.intervention, self.horizon)
+        return late or self.timing.contract_ended(c, start)
+
+
 def sequence(
     choices: list[Choice],
     edges: tuple[Edge, ...],
@@ -217,42 +264,83 @@ def sequence(
 ) -> tuple[list[Slot], list[Choice], list[Choice]]:
     """Schedule the choices within ``horizon`` weeks (and custody-only work before release).
 
-    Returns (slots, dropped, overrunning fixed choices). Work that would end too late, or start
-    after its contracts end, is dropped, least pressing first, and the rest rescheduled; mandated
-    work and work under way stay. The ids dropped because their contracts end go into ``ended``.
+    Returns (slots, dropped, overrunning fixed choices). Where the most pressing late work is held
+    back by less pressing work through a policy edge that is not firm, that edge is set aside if
+    that lets it finish in time (the slot says so). Otherwise work that would end too late, or
+    start after its contracts end, is dropped, least pressing first, and the rest rescheduled;
+    mandated work, work under way and referrals stay. The ids dropped because their contracts end
+    go into ``ended``.
     """
-    kept = list(choices)
-    dropped: list[Choice] = []
-
-    def too_late(c: Choice) -> bool:
-        start, end = placed[c.intervention.id]
-        return end > timing.latest(c.intervention, horizon) or timing.contract_ended(c, start)
-
+    fit = _Fit(edges, switched_on, capacity, horizon, timing)
+    kept, dropped = list(choices), []
+    aside: dict[tuple[str, str], str] = {}  # (before, after) set aside → the edges' ids
+    tried: set[str] = set()
     while True:
-        graph = plan_graph(kept, edges, switched_on)
-        placed = schedule(kept, graph, capacity, timing)
-        late = [c for c in kept if too_late(c) and not c.fixed]
+        graph, placed = fit.place(kept, frozenset(aside))
+        late = [c for c in kept if fit.too_late(c, placed) and not c.fixed]
         if not late:
             break
+        first = min(late, key=lambda c: c.rank)
+        if first.intervention.id not in tried:  # reconsider what holds the most pressing back
+            tried.add(first.intervention.id)
+            trial = {**aside, **_yielding(first, graph, kept, edges)}
+            if len(trial) > len(aside) and not fit.too_late(
+                first, fit.place(kept, frozenset(trial))[1]
+            ):
+                aside = trial
+                continue
         worst = max(late, key=lambda c: c.rank)
         kept.remove(worst)
         dropped.append(worst)
         if ended is not None and timing.contract_ended(worst, placed[worst.intervention.id][0]):
             ended.add(worst.intervention.id)
-    phase = phases(graph)
-    slots = [
-        Slot(
-            c,
-            phase[c.intervention.id],
-            *placed[c.intervention.id],
-            tuple(sorted(graph.predecessors(c.intervention.id))),
-            timing.setting(c.intervention, placed[c.intervention.id][0]),
+    slots = _slots(kept, graph, placed, timing, aside)
+    return slots, dropped, [c for c in kept if fit.too_late(c, placed)]
+
+
+def _slots(
+    kept: list[Choice],
+    graph: nx.DiGraph,
+    placed: dict[str, tuple[int, int]],
+    timing: Timing,
+    aside: dict[tuple[str, str], str],
+) -> list[Slot]:
+    phase, held = phases(graph), {c.intervention.id for c in kept}
+    slots = []
+    for c in kept:
+        node = c.intervention.id
+        set_aside = sorted((b, e) for (b, a), e in aside.items() if a == node and b in held)
+        slots.append(
+            Slot(
+                c,
+                phase[node],
+                *placed[node],
+                tuple(sorted(graph.predecessors(node))),
+                timing.setting(c.intervention, placed[node][0]),
+                tuple(set_aside),
+            )
         )
-        for c in kept
-    ]
     slots.sort(key=lambda s: (s.start_week, s.phase, s.choice.rank))
-    overrunning = [c for c in kept if too_late(c)]
-    return slots, dropped, overrunning
+    return slots
+
+
+def _yielding(
+    late: Choice, graph: nx.DiGraph, kept: list[Choice], edges: tuple[Edge, ...]
+) -> dict[tuple[str, str], str]:
+    """How less pressing work holds ``late`` back by policy edges that may be set aside (not
+    firm ones, never a catalogue prerequisite): (before, after) → the edges' ids."""
+    rank = {c.intervention.id: c.rank for c in kept}
+    firm = {e.id for e in edges if e.firm}
+    node = late.intervention.id
+    found = {}
+    for before in graph.predecessors(node):
+        reasons = graph.edges[before, node]["reasons"]
+        if rank[before] <= late.rank or any(
+            r in firm or r.endswith(".prerequisites") for r in reasons
+        ):
+            continue  # as pressing or more, or a precedence that always stands
+        found[(before, node)] = ", ".join(reasons)
+    return found
 
 
 def effective_capacity(

@@ -15,7 +15,15 @@ from matcher.model.policy import Policy
 from matcher.model.rules import catalogue_criterion
 from matcher.model.vocabulary import Vocabulary
 from matcher.planning.choices import Alternative, Choice, Selection
-from matcher.planning.findings import Findings, Hit, precedence_level
+from matcher.planning.findings import (
+    Findings,
+    Hit,
+    accredited_first,
+    exclusions_of,
+    precedence_level,
+    reasons_of,
+)
+from matcher.planning.ruled_out import history_exclusions
 
 Criterion = Callable[[Need | None, int], int]
 # How each criterion policy may name in ``selection.need_order`` ranks a need (lower first).
@@ -40,20 +48,6 @@ def rank_needs(
         return tuple(c(need, order.get(area, len(order))) for c in criteria)
 
     return sorted(priority, key=lambda area: (key(area), area))
-
-
-def reasons_of(hits: list[Hit]) -> list[Reason]:
-    seen: dict[str, Reason] = {}
-    for hit in hits:
-        seen.setdefault(hit.rule.id, Reason(rule_id=hit.rule.id, text=hit.rule.description))
-    return [seen[k] for k in sorted(seen)]
-
-
-def exclusions_of(findings: Findings, intervention_id: str) -> list[Exclusion]:
-    return [
-        Exclusion(intervention_id=intervention_id, rule_id=r.rule_id, reason=r.text)
-        for r in reasons_of(findings.excluded.get(intervention_id, []))
-    ]
 
 
 class _Selector:
@@ -81,8 +75,9 @@ class _Selector:
             multi_need_bonus=policy.selection.multi_need_bonus,
         )
         self.chosen: set[str] = set()
-        self.history = _history_exclusions(assessment, catalogue, policy)
-        for key, found in _accredited_first(findings, catalogue, policy).items():
+        self.companions: set[str] = set()  # the rules' companions: never a need's main choice
+        self.history = history_exclusions(assessment, catalogue, policy)
+        for key, found in accredited_first(findings, catalogue, policy).items():
             self.history.setdefault(key, []).extend(found)
         self.result.done = frozenset(
             e.intervention_id for e in assessment.history if e.status == "completed"
@@ -124,6 +119,7 @@ class _Selector:
         rank = self._rank(intervention, addresses, mandatory)
         adaptations = reasons_of(self.findings.adapted.get(intervention.id, []))
         made = Choice(intervention, addresses, reasons, adaptations, mandatory, rank, origin=origin)
+        made.urgent = any(h.urgent for h in self.findings.recommended.get(intervention.id, []))
         made.prerequisites = self._prerequisites(made)
         return made
 
@@ -212,6 +208,7 @@ class _Selector:
         )
 
     def included(self) -> None:
+        """Work a rule puts in the plan; a rule's companion goes beside the needs' main choices."""
         for intervention_id in sorted(self.findings.recommended):
             hits = self.findings.recommended[intervention_id]
             included = [h for h in hits if h.include]
@@ -222,13 +219,45 @@ class _Selector:
             intervention = self.catalogue[intervention_id]
             made = self.choice(intervention, reasons_of(hits), required, prepares)
             made.origin = "included"
+            if not required and all(h.alongside for h in included):
+                made.companion, made.origin = True, "companion"
+                self.result.companions.append(made)
+                self.companions.add(intervention_id)
+                continue
             self.take(made)
+
+    def alongside(self) -> None:
+        """The catalogue's companions of each intervention, where open to this person: planned
+        with it whenever it is planned."""
+        text = self.policy.text("companion")
+        for host in self.catalogue.values():
+            for other in host.alongside:
+                intervention = self.catalogue[other]
+                if self.ruled_out(other) or any(
+                    self.findings.excluded.get(p) for p in intervention.prerequisites
+                ):
+                    continue
+                reason = Reason(
+                    rule_id=f"{text.rule_id}.{host.id}",
+                    text=text.say(name=intervention.name, host=host.name),
+                )
+                hits = reasons_of(self.findings.recommended.get(other, []))
+                made = self.choice(intervention, [reason, *hits], False, origin="companion")
+                made.companion = True
+                self.result.alongside.setdefault(host.id, []).append(made)
 
     def needs(self, assessment: Assessment) -> None:
         for area in self.ranked:
             alternatives = self.alternatives(area)
             self.result.alternatives[area] = alternatives
             self.result.if_unmet[area] = self.unmet(area, assessment)
+            late = _names([a.choice.intervention.name for a in alternatives])
+            self.result.if_late[area] = UnmetNeed(
+                area=area,
+                reason=self.policy.text("unmet_no_time").say(
+                    need=self.vocabulary.label("need_areas", area), names=late
+                ),
+            )
             text, label = self.policy.text("max_items"), self.vocabulary.label("need_areas", area)
             most = self.policy.selection.max_items
             self.result.if_full[area] = UnmetNeed(
@@ -245,6 +274,8 @@ class _Selector:
         for intervention in self.catalogue.values():
             blocked = any(self.findings.excluded.get(p) for p in intervention.prerequisites)
             if area not in intervention.needs or self.ruled_out(intervention.id) or blocked:
+                continue
+            if intervention.id in self.companions:  # beside the main choice, never instead of it
                 continue
             hits = self.findings.recommended.get(intervention.id, [])
             weight = sum(h.weight for h in hits)
@@ -278,26 +309,67 @@ class _Selector:
         return tuple(values[t.name] for t in self.policy.selection.tie_break)
 
     def unmet(self, area: str, assessment: Assessment) -> UnmetNeed:
+        """Why ``area`` would be unmet if no alternative is left, by its true cause, naming only
+        the candidates that mattered: those a rule recommended for this person (else all)."""
         label = self.vocabulary.label("need_areas", area)
         candidates = [i for i in self.catalogue.values() if area in i.needs]
-        excluded = [e for i in candidates for e in self.ruled_out(i.id)]
+        main = [i for i in candidates if i.id not in self.companions]  # companions never meet it
+        relevant = [i for i in main if self.findings.recommended.get(i.id)] or main
+        excluded = [e for i in relevant for e in self.ruled_out(i.id)]
+        causes = {self._cause(i.id) for i in relevant} - {""}
+        names = _names([i.name for i in relevant])
         if not candidates:
             reason = self.policy.text("unmet_no_catalogue").say(need=label)
         elif assessment.region and not any(i.serves(assessment.region) for i in candidates):
             region = self.vocabulary.label("regions", assessment.region)
             reason = self.policy.text("unmet_not_in_region").say(need=label, region=region)
+        elif causes in ({"history"}, {"history", "provision"}):
+            reason = self.policy.text("unmet_declined").say(need=label, names=names)
+        elif causes == {"provision"}:
+            reason = self.policy.text("unmet_not_provided").say(need=label, names=names)
         else:
-            reason = self.policy.text("unmet_ruled_out").say(need=label)
+            reason = self.policy.text("unmet_ruled_out").say(need=label, names=names)
         return UnmetNeed(area=area, reason=reason, excluded=excluded)
 
+    def _cause(self, intervention_id: str) -> str:
+        """Why one candidate is out: ``history`` (done or tried before), ``provision`` (not
+        provided where or when the person can take it: policy's provision_gap_when), else
+        ``eligibility``; "" when nothing rules it out."""
+        ruled = self.ruled_out(intervention_id)
+        if any(e.rule_id == self.policy.text("history_not_again").rule_id for e in ruled):
+            return "history"
+        where = self.policy.selection.provision_gap_when
+        if ruled and all(catalogue_criterion(e.rule_id) in where for e in ruled):
+            return "provision"
+        return "eligibility" if ruled else ""
+
     def exclusions(self) -> None:
-        for area in self.ranked:
-            for intervention in self.catalogue.values():
-                if area in intervention.needs and intervention.id not in self.chosen:
-                    self.result.excluded += self.ruled_out(intervention.id)
-        self.result.excluded = sorted(
-            set(self.result.excluded), key=lambda e: (e.intervention_id, e.rule_id)
-        )
+        """What was ruled out: the candidates that mattered (a rule recommended them, or they
+        address a priority need) in ``excluded``; every one in ``excluded_all`` (for explain)."""
+        found, mattered = [], []
+        for intervention in self.catalogue.values():
+            if intervention.id in self.chosen:
+                continue
+            ruled = self.ruled_out(intervention.id)
+            found += ruled
+            if self.findings.recommended.get(intervention.id) or set(intervention.needs) & set(
+                self.ranked
+            ):
+                mattered += ruled
+
+        def key(e: Exclusion) -> tuple[str, str]:
+            return (e.intervention_id, e.rule_id)
+
+        self.result.excluded = sorted(set(mattered), key=key)
+        self.result.excluded_all = sorted(set(found), key=key)
+
+
+def _names(names: list[str], most: int = 4) -> str:
+    """A readable list: 'A, B and C' (and 'and N more' past ``most``)."""
+    shown = names[:most] + ([f"{len(names) - most} more"] if len(names) > most else [])
+    if len(shown) < 2:
+        return "".join(shown)
+    return ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
 def select(
@@ -318,72 +390,7 @@ def select(
     selector.started()
     selector.mandated(assessment)
     selector.included()
+    selector.alongside()
     selector.needs(assessment)
     selector.exclusions()
     return selector.result
-
-
-def _accredited_first(
-    findings: Findings, catalogue: dict[str, Intervention], policy: Policy
-) -> dict[str, list[Exclusion]]:
-    """Work for people not suitable for an accredited programme (the catalogue says so), ruled
-    out when one is open to this person: not excluded, and recommended by a rule."""
-    kind = policy.selection.accredited_kind
-    open_ = [
-        i.name
-        for i in catalogue.values()
-        if i.kind == kind and findings.recommended.get(i.id) and not findings.excluded.get(i.id)
-    ]
-    if not open_:
-        return {}
-    text = policy.text("accredited_first")
-    found: dict[str, list[Exclusion]] = {}
-    for intervention in catalogue.values():
-        if intervention.eligibility.not_if_accredited_suitable:
-            why = text.say(name=intervention.name, programmes=", ".join(sorted(open_)))
-            found[intervention.id] = [
-                Exclusion(intervention_id=intervention.id, rule_id=text.rule_id, reason=why)
-            ]
-    return found
-
-
-def _history_exclusions(
-    assessment: Assessment, catalogue: dict[str, Intervention], policy: Policy
-) -> dict[str, list[Exclusion]]:
-    """Work in the history with a status policy says is not planned again, and why."""
-    text = policy.text("history_not_again")
-    found: dict[str, list[Exclusion]] = {}
-    for entry in assessment.history:
-        if entry.status in policy.not_planned_again:
-            name = catalogue[entry.intervention_id].name
-            why = text.say(name=name, status=entry.status.replace("_", " "))
-            found.setdefault(entry.intervention_id, []).append(
-                Exclusion(intervention_id=entry.intervention_id, rule_id=text.rule_id, reason=why)
-            )
-    return found
-
-
-def prerequisite_warnings(
-    choices: list[Choice],
-    findings: Findings,
-    catalogue: dict[str, Intervention],
-    policy: Policy,
-    done: frozenset[str] = frozenset(),
-) -> list[Warning]:
-    """A warning for each chosen intervention whose prerequisite is ruled out for this person
-    (and not ``done`` already)."""
-    warnings = []
-    text = policy.text("prerequisite_not_possible")
-    for made in choices:
-        for prerequisite in made.intervention.prerequisites:
-            if findings.excluded.get(prerequisite) and prerequisite not in done:
-                first = catalogue[prerequisite]
-                why = "; ".join(e.reason for e in exclusions_of(findings, prerequisite))
-                warnings.append(
-                    Warning(
-                        code="prerequisite_not_possible",
-                        message=text.say(name=made.intervention.name, first=first.name, why=why),
-                        rule_id=text.rule_id,
-                    )
-                )
-    return warnings

@@ -13,7 +13,7 @@ from matcher.model.contract import Assessment, Plan
 from matcher.model.engine import Firing
 from matcher.model.rules import CATALOGUE_RULE_PREFIX, RuleSpec
 from matcher.model.vocabulary import suggest
-from matcher.planning.findings import Findings
+from matcher.planning.findings import Findings, precedence_level
 from matcher.planning.planner import Planned, evaluate, plan_from
 from matcher.rulebook.book import Rulebook
 
@@ -59,6 +59,8 @@ def _outcomes(rule: RuleSpec) -> list[dict[str, Any]]:
             entry["interventions"] = list(outcome.targets)
             if outcome.kind == "recommend":
                 entry["weight"] = outcome.weight
+                flags = {"comes_first": outcome.comes_first, "alongside": outcome.alongside}
+                entry.update({k: v for k, v in {**flags, "urgent": outcome.urgent}.items() if v})
         elif outcome.kind == "derive":
             entry.update(name=outcome.name, value=outcome.value)
         else:
@@ -189,6 +191,8 @@ def explain_intervention(
             if e["rule_id"].startswith(CATALOGUE_RULE_PREFIX)
         ],
         "score": score(intervention_id, findings, rulebook, result.priority_needs),
+        "precedence": precedence(intervention_id, findings, rulebook),
+        "decided_by": decided_by(intervention_id, result),
     }
     plain = _plain_status(intervention_id, rulebook, planned, excluded)
     if plain is not None:
@@ -263,11 +267,44 @@ def _outscored_summary(name: str, mine: float, competitors: list[dict[str, Any]]
     )
 
 
+def precedence(intervention_id: str, findings: Findings, rulebook: Rulebook) -> dict[str, Any]:
+    """The precedence level rules put the intervention at (policy's order), and which rules."""
+    hits = findings.recommended.get(intervention_id, [])
+    levels = [p.name for p in rulebook.policy.selection.precedence]
+    index = precedence_level(hits, levels)
+    level = levels[index] if index < len(levels) else None
+    return {"level": level, "by": sorted({h.rule.id for h in hits if h.comes_first == level})}
+
+
+def decided_by(intervention_id: str, result: Plan) -> dict[str, str] | None:
+    """What chose it over the runner-up, when not its score: a precedence level or a tie-break."""
+    item = next((i for i in result.items if i.intervention_id == intervention_id), None)
+    deciding = ("selection.precedence.", "selection.tie_break.")
+    reason = next(
+        (r for r in (item.reasons if item else []) if r.rule_id.startswith(deciding)), None
+    )
+    return {"rule_id": reason.rule_id, "text": reason.text} if reason else None
+
+
 def _competitor(area: str, findings: Findings, rulebook: Rulebook, result: Plan) -> dict[str, Any]:
-    winner = next((i for i in result.items if area in i.addresses), None)
+    companions = {
+        i
+        for i, hits in findings.recommended.items()
+        if any(h.alongside for h in hits) and not any(h.include and not h.alongside for h in hits)
+    }
+    companions |= {
+        i.intervention_id
+        for i in result.items
+        if any(r.rule_id.startswith("selection.companion.") for r in i.reasons)
+    }
+    winner = next(  # the need's main choice: a companion goes beside it, never as it
+        (i for i in result.items if area in i.addresses and i.intervention_id not in companions),
+        None,
+    )
     return {
         "area": area,
         "chosen": winner.intervention_id if winner else None,
+        "decided_by": decided_by(winner.intervention_id, result) if winner else None,
         "chosen_score": score(winner.intervention_id, findings, rulebook, result.priority_needs)
         if winner
         else None,
@@ -324,4 +361,10 @@ def _render_intervention(entry: dict[str, Any]) -> list[str]:
     lines.append(
         f"  score: {s['score']:g} = rule weights {s['weight']:g} + multi-need bonus {s['multi_need_bonus']:g}"
     )
+    level = entry["precedence"]["level"]
+    if level:
+        lines.append(f"  precedence: {level} (put there by {', '.join(entry['precedence']['by'])})")
+    decided = [entry["decided_by"]] if entry["decided_by"] else []
+    decided += [c["decided_by"] for c in entry.get("competitors", []) if c.get("decided_by")]
+    lines += [f"  what decided: {d['rule_id']} — {d['text']}" for d in decided]
     return lines

@@ -88,3 +88,32 @@ class PersonChecks:
             if sorted(got.get(str(area), [])) != sorted(ids):
                 problems.append(f"expected a provision gap for {area} wanting {ids}, got {got}")
         return problems
+
+    def check_referrals(self, wanted: Any) -> list[str]:
+        """Items that are referrals: acts that take no capacity and are never left out for time."""
+        ids, problems = self._ids(wanted)
+        for i in ids:
+            item = self.items.get(i)
+            if item is None or item.role != "referral":
+                problems.append(f"expected {i} in the plan as a referral, got {item}")
+        return problems
+
+    def check_alongside(self, wanted: Any) -> list[str]:
+        """An item runs alongside these items (its companions, or the work it accompanies)."""
+        problems = []
+        for intervention_id, ids in (wanted or {}).items():
+            item = self.items.get(str(intervention_id))
+            got = item.alongside if item else []
+            if item is None or not set(ids) <= set(got):
+                problems.append(f"expected {intervention_id} alongside {ids}, got {got}")
+        return problems
+
+    def check_starts_by(self, wanted: Any) -> list[str]:
+        """An item starts no later than the given week of the plan."""
+        problems = []
+        for intervention_id, week in (wanted or {}).items():
+            item = self.items.get(str(intervention_id))
+            if item is None or item.start_week > int(week):
+                got = f"week {item.start_week}" if item else "not in the plan"
+                problems.append(f"expected {intervention_id} to start by week {week}, got {got}")
+        return problems

@@ -48,6 +48,9 @@ EXPECT_KEYS = (
     "provision_gaps",
     "mandatory",
     "proposed",
+    "referrals",
+    "alongside",
+    "starts_by",
 )
 
 

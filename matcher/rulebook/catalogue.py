@@ -173,14 +173,19 @@ def _placeholders(
 
 
 def _check_prerequisites(found: dict[str, Intervention], problems: list[Problem]) -> None:
+    """Prerequisites and companions (``alongside``) name other entries of the catalogue."""
     for intervention in found.values():
-        for prerequisite in intervention.prerequisites:
-            if prerequisite not in found:
+        named = [("prerequisite", p) for p in intervention.prerequisites]
+        named += [("companion (alongside)", a) for a in intervention.alongside]
+        for what, other in named:
+            if other not in found or other == intervention.id:
                 problems.append(
                     Problem(
                         intervention.file,
                         intervention.line,
-                        f"{intervention.id}: unknown prerequisite {prerequisite!r}",
-                        suggest(prerequisite, found),
+                        f"{intervention.id}: unknown {what} {other!r}"
+                        if other != intervention.id
+                        else f"{intervention.id}: names itself as a {what}",
+                        suggest(other, found) if other != intervention.id else "",
                     )
                 )

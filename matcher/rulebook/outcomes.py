@@ -79,8 +79,10 @@ def _targeted(
         kind,
         targets,
         spec.weight,
-        include=spec.include or spec.prepares or spec.mandatory,
+        include=spec.include or spec.prepares or spec.mandatory or spec.alongside,
         prepares=spec.prepares,
+        alongside=spec.alongside,
+        urgent=spec.urgent,
         mandatory=spec.mandatory,
         comes_first=spec.comes_first or "",
     )

@@ -85,6 +85,7 @@ def _edge(
         pairs=tuple(sorted({(b.id, a.id) for b in before for a in after if a.id != b.id})),
         before=describe_selector(spec.before),
         after=describe_selector(spec.after),
+        firm=spec.firm,
     )
 
 

@@ -27,6 +27,8 @@ class TargetSpec(BaseModel):
     include: bool = False
     prepares: bool = False
     mandatory: bool = False  # recommend: the sentence requires it (a treatment requirement)
+    alongside: bool = False  # recommend: a companion, never a need's main choice
+    urgent: bool = False  # recommend: crisis work, started at once whatever the capacity limit
     comes_first: str | None = None  # recommend: a precedence level of rules/policy.yaml
 
 
@@ -82,6 +84,7 @@ class EdgeSpec(BaseModel):
     type: Literal["finish_to_start", "start_to_start"] = "finish_to_start"
     lag_weeks: Annotated[int, Field(ge=0, le=104)] = 0
     when: Any = None
+    firm: bool = False  # never set aside to let more pressing work finish in time
     rationale: str
     source: str
 

@@ -326,3 +326,17 @@ def test_a_computed_field_whose_scale_is_a_list_is_a_problem_not_a_checker_fault
     messages = [p.message for p in caught.value.problems]
     assert not any("could not read this rulebook" in m for m in messages)
     assert any("computed field" in m and "scale" in m for m in messages)
+
+
+def test_a_catalogue_companion_that_is_not_in_the_catalogue_is_reported_with_a_suggestion(
+    tmp_path: Path,
+) -> None:
+    dest = "catalogue/interventions/zz_planted.yaml"
+    (error,) = [
+        p for p in problems_of(tmp_path, "catalogue/bad_alongside.yaml", dest) if p.file == dest
+    ]
+    assert (error.file, error.line) == (dest, 3)
+    assert error.message == (
+        "planted_alongside: unknown companion (alongside) 'housing_duty_to_refr'"
+    )
+    assert error.suggestion == "housing_duty_to_refer"

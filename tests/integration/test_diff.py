@@ -17,10 +17,8 @@ from matcher.rulebook import build as rulebook_module
 from matcher.rulebook.book import Rulebook
 from tests.conftest import CATALOGUE, RULES, TODAY
 
-OLD_RULE = (
-    "then: {recommend: {interventions: [crs_accommodation, housing_duty_to_refer], weight: 2}}"
-)
-NEW_RULE = "then: {recommend: {interventions: [housing_duty_to_refer], weight: 4}}"
+OLD_RULE = "then: {recommend: {interventions: [crs_accommodation], weight: 2}}"
+NEW_RULE = "then: {recommend: {interventions: [cas3_temporary_accommodation], weight: 4}}"
 
 NEED_SETS = [
     [{"area": "accommodation", "severity": 2}],
@@ -114,7 +112,7 @@ def test_diff_reports_exactly_the_changed_plans(
     assert {c["person_id"] for c in report["changes"]} == expected
     assert report["changed"] == len(expected)
     assert report["cases"] == report["planned"] == len(cases)
-    assert report["interventions"]["added"].get("housing_duty_to_refer", 0) >= 1
+    assert report["interventions"]["added"].get("cas3_temporary_accommodation", 0) >= 1
     assert report["interventions"]["dropped"].get("crs_accommodation", 0) >= 1
     assert report["by_need_area"]["accommodation"]["added"] >= 1
     assert sum(r["changed"] for r in report["by_region"].values()) == len(expected)
@@ -155,7 +153,7 @@ def test_the_command_prints_a_report_and_json(
     assert main(args) == 0
     out = capsys.readouterr().out
     assert f"{len(expected)} of {len(caseload(base))} plans change" in out
-    assert "interventions added: housing_duty_to_refer ×" in out
+    assert "interventions added: cas3_temporary_accommodation ×" in out
     assert "By region" in out and "By need area:" in out
 
 

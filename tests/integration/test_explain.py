@@ -106,7 +106,7 @@ def test_an_eligible_but_outscored_intervention_gives_both_scores(
     assess: Assess, rulebook: Rulebook
 ) -> None:
     patient = assess(needs=[{"area": "accommodation", "severity": 2}])
-    answer = explain(patient, rulebook, "housing_duty_to_refer", today=TODAY)
+    answer = explain(patient, rulebook, "cas3_temporary_accommodation", today=TODAY)
     entry = answer["intervention"]
     assert entry["status"] == "outscored"
     (competitor,) = entry["competitors"]
@@ -114,6 +114,25 @@ def test_an_eligible_but_outscored_intervention_gives_both_scores(
     assert competitor["chosen"] in answer["plan"]["selected"]
     assert competitor["chosen_score"]["score"] >= entry["score"]["score"]
     assert "another option" in entry["summary"]
+
+
+def test_the_precedence_that_decided_is_shown_for_the_chosen_and_the_passed_over(
+    assess: Assess, rulebook: Rulebook
+) -> None:
+    """Severe drug misuse: treatment is at the clinical-treatment level, and that, not the score,
+    is what put it ahead of dependency and recovery support."""
+    patient = assess(needs=[{"area": "drugs", "severity": 2, "linked_to_offending": True}])
+    chosen = explain(patient, rulebook, "community_drug_alcohol_treatment", today=TODAY)
+    entry = chosen["intervention"]
+    assert entry["precedence"] == {
+        "level": "clinical_treatment",
+        "by": ["provision.substance_misuse.severe"],
+    }
+    assert entry["decided_by"]["rule_id"] == "selection.precedence.clinical_treatment"
+    passed = explain(patient, rulebook, "crs_dependency_recovery", today=TODAY)["intervention"]
+    (competitor,) = passed["competitors"]
+    assert competitor["decided_by"]["rule_id"] == "selection.precedence.clinical_treatment"
+    assert passed["precedence"]["level"] is None
 
 
 def test_an_intervention_for_no_priority_need_is_explained_as_not_needed(
@@ -148,12 +167,12 @@ def test_the_command_prints_rules_facts_and_the_intervention(
         "--today",
         "2026-11-01",
         "--intervention",
-        "housing_duty_to_refer",
+        "cas3_temporary_accommodation",
     ]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "provision.accommodation  (rules/rulesets/45_provision.yaml:" in out
     assert "on need need_accommodation: area=accommodation, severity=2" in out
-    assert "housing_duty_to_refer — " in out
+    assert "cas3_temporary_accommodation — " in out
     assert main([*args, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["intervention"]["status"] == "outscored"

@@ -26,14 +26,20 @@ def by_id(result: Plan) -> dict[str, Any]:
     return {item.intervention_id: item for item in result.items}
 
 
-def test_design_example_plans_accommodation_before_the_mandated_programme(
+def test_design_example_plans_accommodation_under_way_before_the_mandated_programme(
     rulebook: Rulebook,
 ) -> None:
+    """Offending-behaviour work starts once housing is being secured: the policy's start-to-start
+    lag after accommodation support starts, not when it ends."""
     result = plan(load("assessment"), rulebook, today=TODAY)
     items = by_id(result)
+    (edge,) = [
+        e for e in rulebook.policy.edges if e.id.endswith("accommodation_before_offending_work")
+    ]
     assert items["building_better_relationships"].mandatory
     assert "crs_accommodation" in items["building_better_relationships"].after
-    assert items["building_better_relationships"].start_week >= items["crs_accommodation"].end_week
+    start = items["crs_accommodation"].start_week + edge.lag_weeks
+    assert items["building_better_relationships"].start_week >= start
     assert result.rules_version == rulebook.version
 
 

@@ -57,7 +57,7 @@ description: A deliberately wrong expectation.
 assessment:
   needs: [{area: accommodation, severity: 2}]
 expect:
-  selected: [housing_duty_to_refer]
+  selected: [cas3_temporary_accommodation]
   pathway: high_intensity
   unmet: [drugs]
   order: [[crs_accommodation, thinking_skills_one_to_one]]
@@ -75,10 +75,12 @@ def test_a_wrong_expectation_fails_with_a_readable_message(
     out = capsys.readouterr().out
     assert "FAIL  scenario wrong" in out
     assert (
-        "line 5: expected housing_duty_to_refer in the plan, but it is not (the plan holds: crs_accommodation)"
-        in out
+        "line 5: expected cas3_temporary_accommodation in the plan, but it is not (the plan holds: "
+        "housing_duty_to_refer, crs_accommodation)" in out
     )
-    assert "Why: Housing authority referral (duty to refer) is eligible but another option" in out
+    assert (
+        "Why: Community Accommodation Service Tier 3 (CAS3) is eligible but another option" in out
+    )
     assert (
         "line 6: expected pathway 'high_intensity', got 'alternative_pathway' (decided by: " in out
     )

@@ -42,8 +42,9 @@ def test_the_precedence_graph_of_an_acyclic_policy_is_acyclic(case: SequencingCa
 def test_every_edge_lag_and_wait_is_respected(case: SequencingCase) -> None:
     slots, _, _ = run(case)
     placed = {s.choice.intervention.id: s for s in slots}
+    aside = {(b, s.choice.intervention.id) for s in slots for b, _ in s.set_aside}
     for (before, after), rules in constraints(case).items():
-        if before in placed and after in placed:
+        if before in placed and after in placed and (before, after) not in aside:
             a, b = placed[before], placed[after]
             assert before in b.after
             for kind, lag in rules:
@@ -53,6 +54,24 @@ def test_every_edge_lag_and_wait_is_respected(case: SequencingCase) -> None:
         intervention = slot.choice.intervention
         assert slot.start_week >= intervention.wait_weeks
         assert slot.end_week == slot.start_week + intervention.duration_weeks
+
+
+@given(case=sequencing_cases())
+def test_only_a_policy_edge_holding_back_more_pressing_work_is_ever_set_aside(
+    case: SequencingCase,
+) -> None:
+    slots, _, _ = run(case)
+    placed = {s.choice.intervention.id: s for s in slots}
+    prerequisites = {
+        (p, c.intervention.id) for c in case.choices for p in c.intervention.prerequisites
+    }
+    for slot in slots:
+        for before, edge_ids in slot.set_aside:
+            assert placed[before].choice.rank > slot.choice.rank  # less pressing held it back
+            assert (before, slot.choice.intervention.id) not in prerequisites
+            assert before not in slot.after
+            assert edge_ids  # named, for the warning
+            assert slot.end_week <= case.horizon  # and setting it aside let it finish in time
 
 
 @given(case=sequencing_cases())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import networkx as nx
 
 from matcher.model.policy import Capacity, CapacityRule, Edge
@@ -199,3 +201,60 @@ def test_effective_capacity_is_the_tightest_of_the_rules_that_fired() -> None:
     assert effective_capacity(default, rules, []) == Capacity(3, 8)
     assert effective_capacity(default, rules, ["capacity.work"]) == Capacity(2, 6)
     assert effective_capacity(default, rules, ["capacity.work", "capacity.low"]) == Capacity(2, 4)
+
+
+def test_more_pressing_work_held_back_by_less_pressing_work_sets_that_edge_aside_and_says_so() -> (
+    None
+):
+    """'pressing' (ranked first) would miss a 10-week horizon waiting for 'housing' (ranked
+    second) to finish; the edge is set aside for it, and its slot names the edge."""
+    picked = choices(("pressing", 6, 0, 1), ("housing", 8, 0, 1))
+    policy = policy_edges((make_edge("sequencing.housing_first", [("housing", "pressing")]),))
+    slots, dropped, _ = sequence(picked, policy, set(), ROOMY, 10)
+    by_id = {s.choice.intervention.id: s for s in slots}
+    assert dropped == []
+    assert (by_id["pressing"].start_week, by_id["pressing"].end_week) == (0, 6)
+    assert by_id["pressing"].set_aside == (("housing", "sequencing.housing_first"),)
+    assert by_id["pressing"].after == ()
+
+
+def test_a_firm_edge_or_a_more_pressing_predecessor_is_never_set_aside() -> None:
+    firm = replace(make_edge("sequencing.stabilise", [("housing", "pressing")]), firm=True)
+    picked = choices(("pressing", 6, 0, 1), ("housing", 8, 0, 1))
+    slots, dropped, _ = sequence(picked, (firm,), set(), ROOMY, 10)
+    assert [c.intervention.id for c in dropped] == ["pressing"]
+    # the other way round: the held-back work is the less pressing one, so it is dropped
+    picked = choices(("housing", 8, 0, 1), ("later", 6, 0, 1))
+    edge = make_edge("sequencing.housing_first", [("housing", "later")])
+    slots, dropped, _ = sequence(picked, (edge,), set(), ROOMY, 10)
+    assert [c.intervention.id for c in dropped] == ["later"]
+    assert all(s.set_aside == () for s in slots)
+
+
+def test_setting_an_edge_aside_that_would_not_help_leaves_it_standing() -> None:
+    """'pressing' is too long for the horizon even without waiting: the edge stays, it goes."""
+    picked = choices(("pressing", 12, 0, 1), ("housing", 4, 0, 1))
+    policy = policy_edges((make_edge("sequencing.housing_first", [("housing", "pressing")]),))
+    slots, dropped, _ = sequence(picked, policy, set(), ROOMY, 10)
+    assert [c.intervention.id for c in dropped] == ["pressing"]
+    assert all(s.set_aside == () for s in slots)
+
+
+def test_crisis_work_starts_at_once_whatever_the_capacity_limit() -> None:
+    picked = choices(("first", 6, 0, 1), ("crisis", 4, 0, 1))
+    picked[1].urgent = True
+    placed = weeks(picked, (), Capacity(1, 40))
+    assert placed["crisis"] == (0, 4)
+    assert placed["first"] == (4, 10)  # the crisis work's load still counts for the rest
+
+
+def test_a_referral_takes_no_capacity_holds_nothing_back_and_is_never_dropped_for_time() -> None:
+    refer = make_intervention("refer", "accommodation", duration_weeks=8, role="referral")
+    picked = [make_choice(refer, 0), *choices(("work", 6, 0, 1), ("more", 4, 0, 1))]
+    policy = policy_edges((make_edge("e", [("refer", "work")]),))
+    slots, dropped, overrunning = sequence(picked, policy, set(), Capacity(1, 40), 6)
+    by_id = {s.choice.intervention.id: s for s in slots}
+    assert dropped == [c for c in picked if c.intervention.id == "more"]
+    assert (by_id["refer"].start_week, by_id["refer"].end_week) == (0, 6)  # its duty runs on
+    assert (by_id["work"].start_week, by_id["work"].after) == (0, ())
+    assert overrunning == []
