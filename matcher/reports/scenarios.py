@@ -48,6 +48,10 @@ EXPECT_KEYS = (
     "provision_gaps",
     "mandatory",
     "proposed",
+    "adapted",
+    "not_adapted",
+    "fired",
+    "not_fired",
 )
 
 
