@@ -117,3 +117,45 @@ class PersonChecks:
                 got = f"week {item.start_week}" if item else "not in the plan"
                 problems.append(f"expected {intervention_id} to start by week {week}, got {got}")
         return problems
+
+    def check_adapted(self, wanted: Any) -> list[str]:
+        """An item carries these adaptations (rule ids): intervention id → rule ids."""
+        return self._adaptations(wanted, present=True)
+
+    def check_not_adapted(self, wanted: Any) -> list[str]:
+        """An item carries none of these adaptations (rule ids): intervention id → rule ids."""
+        return self._adaptations(wanted, present=False)
+
+    def _adaptations(self, wanted: Any, present: bool) -> list[str]:
+        if not isinstance(wanted, dict):
+            return ["adaptations are given as intervention id → a list of rule ids"]
+        problems = []
+        for intervention_id, rule_ids in wanted.items():
+            item = self.items.get(str(intervention_id))
+            if item is None:
+                problems.append(f"expected {intervention_id} in the plan, to check its adaptations")
+                continue
+            got = [a.rule_id for a in item.adaptations]
+            for rule_id in rule_ids if isinstance(rule_ids, list) else [rule_ids]:
+                if (str(rule_id) in got) != present:
+                    problems.append(
+                        f"expected {intervention_id} {'' if present else 'not '}adapted by "
+                        f"{rule_id}, its adaptations: {got or 'none'}"
+                    )
+        return problems
+
+    def check_fired(self, wanted: Any) -> list[str]:
+        """These rules (or capacity rules) held for the person."""
+        fired = {t["rule_id"] for t in self.plan.trace or []}
+        return [
+            f"expected rule {r} to fire, but it did not" for r in _listed(wanted) if r not in fired
+        ]
+
+    def check_not_fired(self, wanted: Any) -> list[str]:
+        """None of these rules (or capacity rules) held for the person."""
+        fired = {t["rule_id"] for t in self.plan.trace or []}
+        return [f"expected rule {r} not to fire, but it did" for r in _listed(wanted) if r in fired]
+
+
+def _listed(wanted: Any) -> list[str]:
+    return [str(w) for w in (wanted if isinstance(wanted, list) else [wanted])]

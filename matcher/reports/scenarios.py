@@ -51,6 +51,10 @@ EXPECT_KEYS = (
     "referrals",
     "alongside",
     "starts_by",
+    "adapted",
+    "not_adapted",
+    "fired",
+    "not_fired",
 )
 
 

@@ -33,11 +33,23 @@ def test_every_rule_that_fired_is_listed_with_the_facts_it_tested(
     )
     out_of_hours = fired(answer, "responsivity.full_time_work.out_of_hours")
     assert out_of_hours["facts"] == {
-        "person": {"responsivity_employed_full_time": True, "curfew_evening": "(not given)"}
+        "person": {
+            "responsivity_employed_full_time": True,
+            "curfew_evening": "(not given)",
+            "curfew_daytime": "(not given)",
+        }
     }
     assert out_of_hours["where"].startswith("rules/rulesets/60_responsivity.yaml:")
     low = fired(answer, "risk.low_likelihood.no_high_intensity")
-    assert low["facts"] == {"person": {"ogrs_band": "low", "flag_sexual_offence": "(not given)"}}
+    assert low["facts"] == {
+        "person": {
+            "ogrs_band": "low",
+            "flag_sexual_offence": "(not given)",
+            "gender": "male",
+            "osp_dc": "not_applicable",
+            "osp_iic": "not_applicable",
+        }
+    }
     assert low["outcomes"][0]["kind"] == "exclude"
 
 
