@@ -95,7 +95,9 @@ def take(selection: Selection, out: frozenset[str], policy: Policy) -> Taken:
         chosen.append(best)
         ids.add(best.intervention.id)
         covered.update(best.addresses)
-    chosen += _companions(selection, chosen, ids, out)
+    companions = _companions(selection, chosen, ids, out)
+    chosen += companions
+    _beside(unmet, companions, policy)
     warnings = []
     for made in list(chosen):
         for first in made.prerequisites:
@@ -129,6 +131,16 @@ def _companions(
             found.append(made)
             ids.add(made.intervention.id)
     return found
+
+
+def _beside(unmet: dict[str, UnmetNeed], companions: list[Choice], policy: Policy) -> None:
+    """An unmet need says which companion work is still made for it (it does not meet it)."""
+    text = policy.text("unmet_companion_only")
+    for area, need in list(unmet.items()):
+        names = [c.intervention.name for c in companions if area in c.addresses]
+        if names:
+            extra = text.say(names=", ".join(names))
+            unmet[area] = need.model_copy(update={"reason": f"{need.reason} {extra}"})
 
 
 def _order(a: Alternative, uncovered: set[str], bonus: float) -> tuple[Any, ...]:

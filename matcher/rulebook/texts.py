@@ -32,6 +32,7 @@ PLAN_TEXTS: dict[str, frozenset[str]] = {
     "unmet_not_provided": frozenset({"need", "names"}),
     "unmet_declined": frozenset({"need", "names"}),
     "unmet_no_time": frozenset({"need", "names"}),
+    "unmet_companion_only": frozenset({"names"}),
     "dropped_no_time": frozenset({"name", "weeks", "wait"}),
     "dropped_contract_ends": frozenset({"name", "week"}),
     "mandated_overruns": frozenset({"name"}),

@@ -73,7 +73,9 @@ def test_an_unmet_need_names_its_true_cause_and_only_the_candidates_that_mattere
     named = {e.intervention_id for e in unmet.excluded}
     assert "crs_accommodation" in named
     assert not named & {"womens_centre", "crs_womens_services"}  # for women: not his candidates
-    assert "housing_duty_to_refer" not in unmet.reason  # a companion never meets the need
+    # a companion never meets the need, and the reason says it is still made
+    assert "Housing authority referral (duty to refer) is still made alongside" in unmet.reason
+    assert "ruled out: Accommodation services (CRS)" in unmet.reason
 
 
 def test_excluded_lists_what_mattered_and_explain_lists_everything(
