@@ -9,7 +9,7 @@ interventions, so the sequencing properties can run without touching rules/ or c
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -307,6 +307,7 @@ def sequencing_cases(draw: st.DrawFn, max_choices: int = 8) -> SequencingCase:
             if b.needs[0] == before and a.needs[0] == after
         }
         edge = make_edge(f"sequencing.e{number}", pairs, kind, lag, conditional)
+        edge = replace(edge, firm=draw(st.booleans()))
         edges.append(edge)
         if conditional and draw(st.booleans()):
             switched_on.add(edge.id)

@@ -88,7 +88,10 @@ def take(selection: Selection, out: frozenset[str], policy: Policy) -> Taken:
         ]
         ranked = sorted(open_, key=lambda a: _order(a, uncovered, selection.multi_need_bonus))
         if not ranked:
-            late = bool(selection.alternatives[area])  # there were options: time ruled them out
+            late = any(  # there were options, and time (or contract dates) ruled them out
+                a.choice.intervention.id in out or set(a.choice.intervention.prerequisites) & out
+                for a in selection.alternatives[area]
+            )
             unmet[area] = (selection.if_late if late else selection.if_unmet)[area]
             continue
         best = _decided(ranked, uncovered, selection, policy)

@@ -280,22 +280,52 @@ def sequence(
         late = [c for c in kept if fit.too_late(c, placed) and not c.fixed]
         if not late:
             break
-        first = min(late, key=lambda c: c.rank)
-        if first.intervention.id not in tried:  # reconsider what holds the most pressing back
-            tried.add(first.intervention.id)
-            trial = {**aside, **_yielding(first, graph, kept, edges)}
-            if len(trial) > len(aside) and not fit.too_late(
-                first, fit.place(kept, frozenset(trial))[1]
-            ):
-                aside = trial
-                continue
+        eased = _ease(fit, late, (graph, placed), kept, aside, tried)
+        if eased is not None:  # a precedence set aside lets more pressing work finish in time
+            aside = eased
+            continue
         worst = max(late, key=lambda c: c.rank)
         kept.remove(worst)
         dropped.append(worst)
+        tried.clear()  # with less in the plan, what was tried may now be eased
         if ended is not None and timing.contract_ended(worst, placed[worst.intervention.id][0]):
             ended.add(worst.intervention.id)
     slots = _slots(kept, graph, placed, timing, aside)
-    return slots, dropped, [c for c in kept if fit.too_late(c, placed)]
+    # a referral is made at once: never reported as overrunning, even with no weeks left
+    return slots, dropped, [c for c in kept if fit.too_late(c, placed) and not c.referral]
+
+
+def _ease(
+    fit: _Fit,
+    late: list[Choice],
+    placement: tuple[nx.DiGraph, dict[str, tuple[int, int]]],
+    kept: list[Choice],
+    aside: dict[tuple[str, str], str],
+    tried: set[str],
+) -> dict[tuple[str, str], str] | None:
+    """The precedences to set aside so that late work, most pressing first, finishes in time:
+    one pair if one will do (the one that binds latest first), else all that hold it back by
+    policy edges from less pressing work; None if none helps. Each late piece is tried once."""
+    graph, placed = placement
+    for choice in sorted(late, key=lambda c: c.rank):
+        if choice.intervention.id in tried:
+            continue
+        tried.add(choice.intervention.id)
+        options = _yielding(choice, graph, kept, fit.edges)
+        binding = sorted(options, key=lambda pair: (-_bound(graph, placed, pair), pair))
+        for pairs in [*([pair] for pair in binding), list(options)] if options else []:
+            trial = {**aside, **{pair: options[pair] for pair in pairs}}
+            if not fit.too_late(choice, fit.place(kept, frozenset(trial))[1]):
+                return trial
+    return None
+
+
+def _bound(graph: nx.DiGraph, placed: dict[str, tuple[int, int]], pair: tuple[str, str]) -> int:
+    """The earliest start an edge allows its later item (the week it binds)."""
+    data = graph.edges[pair]
+    start, end = placed[pair[0]]
+    constraints = data.get("constraints", {data["type"]: data["lag"]})
+    return max((end if k == FINISH_TO_START else start) + lag for k, lag in constraints.items())
 
 
 def _slots(

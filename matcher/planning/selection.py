@@ -7,10 +7,8 @@ alternative of each need, and takes the next one itself when an alternative cann
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from matcher.model.catalogue import Intervention
-from matcher.model.contract import Assessment, Exclusion, Need, Reason, UnmetNeed, Warning
+from matcher.model.contract import Assessment, Exclusion, Reason, UnmetNeed, Warning
 from matcher.model.policy import Policy
 from matcher.model.rules import catalogue_criterion
 from matcher.model.vocabulary import Vocabulary
@@ -23,31 +21,8 @@ from matcher.planning.findings import (
     precedence_level,
     reasons_of,
 )
+from matcher.planning.needs import rank_needs
 from matcher.planning.ruled_out import history_exclusions
-
-Criterion = Callable[[Need | None, int], int]
-# How each criterion policy may name in ``selection.need_order`` ranks a need (lower first).
-_CRITERIA: dict[str, Criterion] = {
-    "linked_to_harm": lambda need, order: 0 if need and need.linked_to_harm else 1,
-    "linked_to_offending": lambda need, order: 0 if need and need.linked_to_offending else 1,
-    "severity": lambda need, order: -(need.severity if need else 0),
-    "need_area_order": lambda need, order: order,
-}
-
-
-def rank_needs(
-    assessment: Assessment, priority: set[str], policy: Policy, vocabulary: Vocabulary
-) -> list[str]:
-    """Priority needs, most pressing first, by the criteria policy lists (``need_order``)."""
-    order = {area: index for index, area in enumerate(vocabulary.need_areas)}
-    given = {n.area: n for n in assessment.needs}
-    criteria = [_CRITERIA[name] for name in policy.selection.need_order]
-
-    def key(area: str) -> tuple[int, ...]:
-        need = given.get(area)
-        return tuple(c(need, order.get(area, len(order))) for c in criteria)
-
-    return sorted(priority, key=lambda area: (key(area), area))
 
 
 class _Selector:
@@ -160,6 +135,10 @@ class _Selector:
             self.assessed & set(intervention.needs)
         )
 
+    def _beside_rank(self, intervention: Intervention) -> tuple[int, int, int, str]:
+        """A companion is scheduled after, and left out before, any main work."""
+        return (1, len(self.ranked) + 1, 0, intervention.id)
+
     def _rank(
         self, intervention: Intervention, addresses: list[str], mandatory: bool
     ) -> tuple[int, int, int, str]:
@@ -221,6 +200,7 @@ class _Selector:
             made.origin = "included"
             if not required and all(h.alongside for h in included):
                 made.companion, made.origin = True, "companion"
+                made.rank = self._beside_rank(intervention)
                 self.result.companions.append(made)
                 self.companions.add(intervention_id)
                 continue
@@ -243,7 +223,7 @@ class _Selector:
                 )
                 hits = reasons_of(self.findings.recommended.get(other, []))
                 made = self.choice(intervention, [reason, *hits], False, origin="companion")
-                made.companion = True
+                made.companion, made.rank = True, self._beside_rank(intervention)
                 self.result.alongside.setdefault(host.id, []).append(made)
 
     def needs(self, assessment: Assessment) -> None:
@@ -275,8 +255,8 @@ class _Selector:
             blocked = any(self.findings.excluded.get(p) for p in intervention.prerequisites)
             if area not in intervention.needs or self.ruled_out(intervention.id) or blocked:
                 continue
-            if intervention.id in self.companions:  # beside the main choice, never instead of it
-                continue
+            if intervention.id in self.companions or intervention.role == "referral":
+                continue  # a companion or a referral goes beside the main choice, never as it
             hits = self.findings.recommended.get(intervention.id, [])
             weight = sum(h.weight for h in hits)
             reasons = [Reason(rule_id=text.rule_id, text=text.say(need=label))]
@@ -313,18 +293,21 @@ class _Selector:
         the candidates that mattered: those a rule recommended for this person (else all)."""
         label = self.vocabulary.label("need_areas", area)
         candidates = [i for i in self.catalogue.values() if area in i.needs]
-        main = [i for i in candidates if i.id not in self.companions]  # companions never meet it
+        main = [  # companions and referrals never meet it on their own
+            i for i in candidates if i.id not in self.companions and i.role != "referral"
+        ]
         relevant = [i for i in main if self.findings.recommended.get(i.id)] or main
         excluded = [e for i in relevant for e in self.ruled_out(i.id)]
         causes = {self._cause(i.id) for i in relevant} - {""}
         names = _names([i.name for i in relevant])
-        if not candidates:
+        if not main:
             reason = self.policy.text("unmet_no_catalogue").say(need=label)
-        elif assessment.region and not any(i.serves(assessment.region) for i in candidates):
+        elif assessment.region and not any(i.serves(assessment.region) for i in main):
             region = self.vocabulary.label("regions", assessment.region)
             reason = self.policy.text("unmet_not_in_region").say(need=label, region=region)
         elif causes in ({"history"}, {"history", "provision"}):
-            reason = self.policy.text("unmet_declined").say(need=label, names=names)
+            tried = _names([i.name for i in relevant if self._cause(i.id) == "history"])
+            reason = self.policy.text("unmet_declined").say(need=label, names=tried)
         elif causes == {"provision"}:
             reason = self.policy.text("unmet_not_provided").say(need=label, names=names)
         else:

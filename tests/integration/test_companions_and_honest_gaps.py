@@ -74,7 +74,10 @@ def test_an_unmet_need_names_its_true_cause_and_only_the_candidates_that_mattere
     assert "crs_accommodation" in named
     assert not named & {"womens_centre", "crs_womens_services"}  # for women: not his candidates
     # a companion never meets the need, and the reason says it is still made
-    assert "Housing authority referral (duty to refer) is still made alongside" in unmet.reason
+    assert (
+        "Still made alongside, though it does not meet the need on its own: Housing authority referral (duty to refer)"
+        in unmet.reason
+    )
     assert "ruled out: Accommodation services (CRS)" in unmet.reason
 
 
@@ -93,3 +96,32 @@ def test_excluded_lists_what_mattered_and_explain_lists_everything(
         assert intervention.id in recommended or set(intervention.needs) & set(plain.priority_needs)
     assert any(e.intervention_id == "kaizen_sexual_offence" for e in full.excluded)
     assert not any(e.intervention_id == "kaizen_sexual_offence" for e in plain.excluded)
+
+
+def test_a_referral_is_never_a_needs_main_choice(rulebook: Rulebook, assess: Any) -> None:
+    """Settled accommodation (no duty to refer) and no accommodation service open: the need is
+    unmet, and the housing referral does not stand in for it."""
+    case = assess(
+        accommodation_status="settled",
+        sentence={"requirements": ["unpaid_work"], "rar_days": None},
+        needs=[{"area": "accommodation", "severity": 2}],
+    )
+    result = plan(case, rulebook, today=TODAY)
+    assert "housing_duty_to_refer" not in items(result)
+    assert [u.area for u in result.unmet_needs] == ["accommodation"]
+
+
+def test_an_unmet_need_after_a_decline_says_so(rulebook: Rulebook, assess: Any) -> None:
+    """Every finance option open to him was declined before: the need is unmet for that reason,
+    naming the work the rules recommended, not 'ruled out'."""
+    declined = ["crs_finance_benefit_debt", "debt_advice", "jobcentre_work_coach"]
+    case = assess(
+        needs=[{"area": "finance", "severity": 2, "linked_to_offending": True}],
+        history=[{"intervention_id": i, "status": "declined"} for i in declined],
+    )
+    (unmet,) = plan(case, rulebook, today=TODAY).unmet_needs
+    assert unmet.area == "finance"
+    assert "declined or not completed before" in unmet.reason
+    named = unmet.reason.split("declined or not completed before: ")[1]
+    assert "Finance, benefit and debt services (CRS)" in named and "Jobcentre" in named
+    assert "peer support" not in named  # ruled out by its contract, not declined

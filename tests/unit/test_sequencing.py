@@ -258,3 +258,42 @@ def test_a_referral_takes_no_capacity_holds_nothing_back_and_is_never_dropped_fo
     assert (by_id["refer"].start_week, by_id["refer"].end_week) == (0, 6)  # its duty runs on
     assert (by_id["work"].start_week, by_id["work"].after) == (0, ())
     assert overrunning == []
+
+
+def test_work_held_back_behind_a_firm_edge_does_not_stop_the_next_late_work_being_eased() -> None:
+    """'aa' (most pressing) waits behind a firm edge and cannot be saved; 'bb' waits behind less
+    pressing 'cc' by an ordinary edge: that one is set aside for it, and only 'aa' is dropped."""
+    picked = choices(("aa", 6, 0, 1), ("bb", 6, 0, 1), ("cc", 8, 0, 1), ("dd", 8, 0, 1))
+    firm = replace(make_edge("sequencing.firm", [("dd", "aa")]), firm=True)
+    soft = make_edge("sequencing.soft", [("cc", "bb")])
+    slots, dropped, _ = sequence(picked, (firm, soft), set(), ROOMY, 10)
+    assert [c.intervention.id for c in dropped] == ["aa"]
+    by_id = {s.choice.intervention.id: s for s in slots}
+    assert by_id["bb"].set_aside == (("cc", "sequencing.soft"),)
+    assert (by_id["bb"].start_week, by_id["bb"].end_week) == (0, 6)
+
+
+def test_only_the_edge_that_binds_is_set_aside_when_one_will_do() -> None:
+    """Two less pressing predecessors hold 'pressing' back; setting aside the later-binding one is
+    enough, so the other still holds."""
+    picked = choices(("pressing", 5, 0, 1), ("short", 2, 0, 1), ("long", 8, 0, 1))
+    edges = (
+        make_edge("sequencing.after_short", [("short", "pressing")]),
+        make_edge("sequencing.after_long", [("long", "pressing")]),
+    )
+    slots, dropped, _ = sequence(picked, edges, set(), ROOMY, 8)
+    by_id = {s.choice.intervention.id: s for s in slots}
+    assert dropped == []
+    assert by_id["pressing"].set_aside == (("long", "sequencing.after_long"),)
+    assert by_id["pressing"].after == ("short",)
+    assert (by_id["pressing"].start_week, by_id["pressing"].end_week) == (2, 7)
+
+
+def test_a_referral_with_no_time_left_is_still_made_and_never_overruns() -> None:
+    for horizon, wait in ((0, 0), (3, 5)):
+        refer = make_intervention(
+            "refer", "accommodation", duration_weeks=8, wait_weeks=wait, role="referral"
+        )
+        slots, dropped, overrunning = sequence([make_choice(refer, 0)], (), set(), ROOMY, horizon)
+        assert [s.choice.intervention.id for s in slots] == ["refer"]
+        assert dropped == [] and overrunning == []
