@@ -324,7 +324,7 @@ def _bound(graph: nx.DiGraph, placed: dict[str, tuple[int, int]], pair: tuple[st
     """The earliest start an edge allows its later item (the week it binds)."""
     data = graph.edges[pair]
     start, end = placed[pair[0]]
-    constraints = data.get("constraints", {data["type"]: data["lag"]})
+    constraints: dict[str, int] = data.get("constraints", {data["type"]: data["lag"]})
     return max((end if k == FINISH_TO_START else start) + lag for k, lag in constraints.items())
 
 

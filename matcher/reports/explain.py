@@ -192,7 +192,7 @@ def explain_intervention(
         ],
         "score": score(intervention_id, findings, rulebook, result.priority_needs),
         "precedence": precedence(intervention_id, findings, rulebook),
-        "decided_by": decided_by(intervention_id, result),
+        "decided_by": decided_by(intervention_id, result, rulebook),
     }
     plain = _plain_status(intervention_id, rulebook, planned, excluded)
     if plain is not None:
@@ -276,10 +276,12 @@ def precedence(intervention_id: str, findings: Findings, rulebook: Rulebook) -> 
     return {"level": level, "by": sorted({h.rule.id for h in hits if h.comes_first == level})}
 
 
-def decided_by(intervention_id: str, result: Plan) -> dict[str, str] | None:
-    """What chose it over the runner-up, when not its score: a precedence level or a tie-break."""
+def decided_by(intervention_id: str, result: Plan, rulebook: Rulebook) -> dict[str, str] | None:
+    """What chose it over the runner-up, when not its score: a precedence level or a tie-break
+    (the reasons whose rule ids extend those of policy's texts for them)."""
     item = next((i for i in result.items if i.intervention_id == intervention_id), None)
-    deciding = ("selection.precedence.", "selection.tie_break.")
+    texts = ("chosen_by_precedence", "chosen_by_tie_break")
+    deciding = tuple(f"{rulebook.policy.text(key).rule_id}." for key in texts)
     reason = next(
         (r for r in (item.reasons if item else []) if r.rule_id.startswith(deciding)), None
     )
@@ -292,10 +294,11 @@ def _competitor(area: str, findings: Findings, rulebook: Rulebook, result: Plan)
         for i, hits in findings.recommended.items()
         if any(h.alongside for h in hits) and not any(h.include and not h.alongside for h in hits)
     }
+    beside = rulebook.policy.text("companion").rule_id
     companions |= {
         i.intervention_id
         for i in result.items
-        if any(r.rule_id.startswith("selection.companion.") for r in i.reasons)
+        if any(r.rule_id.startswith(f"{beside}.") for r in i.reasons)
     }
     winner = next(  # the need's main choice: a companion goes beside it, never as it
         (i for i in result.items if area in i.addresses and i.intervention_id not in companions),
@@ -304,7 +307,7 @@ def _competitor(area: str, findings: Findings, rulebook: Rulebook, result: Plan)
     return {
         "area": area,
         "chosen": winner.intervention_id if winner else None,
-        "decided_by": decided_by(winner.intervention_id, result) if winner else None,
+        "decided_by": decided_by(winner.intervention_id, result, rulebook) if winner else None,
         "chosen_score": score(winner.intervention_id, findings, rulebook, result.priority_needs)
         if winner
         else None,
