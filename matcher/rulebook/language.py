@@ -141,6 +141,12 @@ class ConditionParser:
                     + (f" (did you mean {hint!r}?)" if hint else "")
                 )
                 continue
+            if isinstance(operand, list) and op not in ("in", "not_in"):
+                self.problems.append(
+                    f"{name!r} {op}: compare with one value, not a list ({operand!r}); "
+                    "use in or not_in for a list"
+                )
+                continue
             operands = operand if isinstance(operand, list) else [operand]
             if not all(isinstance(one, str | int | float | bool) for one in operands):
                 self.problems.append(

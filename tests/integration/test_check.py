@@ -78,6 +78,12 @@ def problems_of(tmp_path: Path, source: str, dest: str = PLANTED_RULES) -> list[
             "recommend",
         ),
         (
+            "rulesets/list_comparison.yaml",
+            7,
+            "rule 'planted.list_comparison': 'severity' gte: compare with one value, not a list ([]); use in or not_in for a list",
+            "",
+        ),
+        (
             "rulesets/contradiction.yaml",
             4,
             "rule 'planted.contradiction' can never fire: 'gender' cannot equal 'female' and 'male' at once",
