@@ -64,8 +64,9 @@ def open_sessions() -> int:
     return len(_sessions)
 
 
-def _action(rule_id: str, derivations: tuple[Derivation, ...]) -> Callable[[Any], None]:
-    """What a rule does when it fires: record the firing and assert its derived facts."""
+def _action(rule_id: str, derivations: dict[str, tuple[Derivation, ...]]) -> Callable[[Any], None]:
+    """What an engine rule does when it fires: record the firing and assert the derived facts of
+    each rule it stands for (``derivations``: rule id → its derivations), under that rule's id."""
 
     def run(c: Any) -> None:
         session = _sessions[str(c.s.sid)]
@@ -75,16 +76,17 @@ def _action(rule_id: str, derivations: tuple[Derivation, ...]) -> Callable[[Any]
         for fact in matched.values():
             fact.pop("sid", None)
         session.firings.append(Firing(rule_id, matched))
-        if not derivations:
+        if not any(derivations.values()):
             return
         area = next((f.get("area") for k, f in sorted(matched.items()) if k.startswith("n")), None)
-        for number, derivation in enumerate(derivations):
+        made = [(member, d) for member, found in derivations.items() for d in found]
+        for number, (member, derivation) in enumerate(made):
             fact = {
                 "t": DERIVED,
-                "id": f"{rule_id}#{len(session.firings)}.{number}",
+                "id": f"{member}#{len(session.firings)}.{number}",
                 "name": derivation.name,
                 "value": derivation.value,
-                "rule": rule_id,
+                "rule": member,
                 "precedence": derivation.precedence,
             }
             if derivation.per_need and area is not None:
@@ -125,14 +127,16 @@ class Engine:
     ) -> None:
         self._host = _QuietHost()
         self._names: dict[int, str] = {}
+        self._members: dict[int, dict[str, tuple[str, ...]]] = {}
         tag = version.split(":")[-1][:12]
         for compiled in stages:
             definition = copy.deepcopy(compiled.definition)
             for rule_id, rule in definition.items():
+                members = compiled.rule_ids(rule_id)
                 action = (
                     _ignore
                     if rule_id == CATCH_ALL
-                    else _action(rule_id, derivations.get(rule_id, ()))
+                    else _action(rule_id, {m: derivations.get(m, ()) for m in members})
                 )
                 rule["run"] = _guarded(rule_id, action)
             # Without a rule every fact matches, a batch holding an unmatched fact skips its
@@ -141,6 +145,7 @@ class Engine:
             name = f"matcher_s{compiled.stage}_{tag}_{next(_sid_counter)}"
             self._host.register_rulesets({name: definition})
             self._names[compiled.stage] = name
+            self._members[compiled.stage] = dict(compiled.members)
         self._slots = threading.BoundedSemaphore(max_sessions)
         self._closed = False
 
@@ -186,7 +191,12 @@ class Engine:
                 raise EngineError(f"durable_rules refused the facts: {error}") from error
             if session.error is not None:
                 raise EngineError(f"a rule action failed: {session.error}")
-            return session.firings
+            members = self._members[stage]
+            return [
+                Firing(rule_id, f.facts)
+                for f in session.firings
+                for rule_id in members.get(f.rule_id, (f.rule_id,))
+            ]
         finally:
             try:
                 self._host.delete_state(name, sid)

@@ -29,31 +29,19 @@ def check_limits(rules: list[RuleSpec], person_field_count: int) -> list[Problem
         by_stage[rule.stage].append(rule)
     for stage, members in sorted(by_stage.items()):
         first = min(members, key=lambda r: (r.file, r.line))
-        if len(members) + 1 > MAX_RULES_PER_RULESET:
+        # rules with one condition share one engine rule (patterns.compile_stages), so neither
+        # their count nor error 108 (more than 256 rules with one condition) applies to them
+        engine_rules = len(
+            {json.dumps(condition_patterns(r.condition), sort_keys=True) for r in members}
+        )
+        if engine_rules + 1 > MAX_RULES_PER_RULESET:
             problems.append(
                 Problem(
                     first.file,
                     first.line,
-                    f"stage {stage} has {len(members)} rules; durable_rules allows at most {MAX_RULES_PER_RULESET - 1} per ruleset (error 106): move rules to another stage",
+                    f"stage {stage} has {engine_rules} rules; durable_rules allows at most {MAX_RULES_PER_RULESET - 1} per ruleset (error 106): move rules to another stage",
                 )
             )
-        shared = Counter(
-            json.dumps(condition_patterns(r.condition), sort_keys=True) for r in members
-        )
-        for pattern, count in shared.items():
-            if count > MAX_RULES_SHARING_CONDITION:
-                rule = next(
-                    r
-                    for r in members
-                    if json.dumps(condition_patterns(r.condition), sort_keys=True) == pattern
-                )
-                problems.append(
-                    Problem(
-                        rule.file,
-                        rule.line,
-                        f"{count} rules in stage {stage} share the condition of {rule.id!r}; durable_rules allows at most {MAX_RULES_SHARING_CONDITION} (error 108): merge them",
-                    )
-                )
         problems += _node_limits(stage, members)
     if person_field_count > MAX_FACT_FIELDS:
         problems.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections import defaultdict
 from typing import Any
 
@@ -29,19 +30,32 @@ def condition_patterns(condition: Condition) -> list[dict[str, Any]]:
 
 
 def compile_stages(rules: list[RuleSpec]) -> list[CompiledStage]:
-    """One durable_rules definition per stage, rules in id order, plus the catch-all rule.
+    """One durable_rules definition per stage: one engine rule per distinct condition, plus the
+    catch-all rule.
 
-    The catch-all matches every fact, so a batch never holds a fact that matches no rule (a batch
-    with such a fact skips its actions and makes the next delete_state segfault).
+    Rules with the same condition (every men-only programme's "not a man", say) share one engine
+    rule, which fires once and stands for all of them (``CompiledStage.members``): each firing
+    costs durable_rules a JSON round trip, and more than 256 rules with one condition do not load
+    (error 108). An engine rule is named after its first rule id. The catch-all matches every
+    fact, so a batch never holds a fact that matches no rule (a batch with such a fact skips its
+    actions and makes the next delete_state segfault).
     """
-    by_stage: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
+    grouped: dict[int, dict[str, tuple[list[dict[str, Any]], list[str]]]] = defaultdict(dict)
     for rule in sorted(rules, key=lambda r: r.id):
-        by_stage[rule.stage][rule.id] = {"all": condition_patterns(rule.condition)}
+        patterns = condition_patterns(rule.condition)
+        key = json.dumps(patterns, sort_keys=True)
+        grouped[rule.stage].setdefault(key, (patterns, []))[1].append(rule.id)
     stages = []
-    for stage in sorted(by_stage):
-        definition = by_stage[stage]
+    for stage in sorted(grouped):
+        definition: dict[str, dict[str, Any]] = {}
+        members: dict[str, tuple[str, ...]] = {}
+        for patterns, ids in grouped[stage].values():
+            definition[ids[0]] = {"all": patterns}
+            if len(ids) > 1:
+                members[ids[0]] = tuple(ids)
+        definition = dict(sorted(definition.items()))
         definition[CATCH_ALL] = copy.deepcopy(CATCH_ALL_RULE)
-        stages.append(CompiledStage(stage, definition))
+        stages.append(CompiledStage(stage, definition, members))
     return stages
 
 

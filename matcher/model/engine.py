@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 
@@ -28,6 +28,12 @@ class Derivation:
 class CompiledStage:
     stage: int
     definition: dict[str, dict[str, Any]]  # rule id → {"all": [...]} (no "run": the engine adds it)
+    # an engine rule standing for several rules with one condition → their ids (absent: itself)
+    members: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def rule_ids(self, name: str) -> tuple[str, ...]:
+        """The rules one engine rule stands for."""
+        return self.members.get(name, (name,))
 
 
 PERSON, NEED, DERIVED, HISTORY = "person", "need", "derived", "history"

@@ -191,7 +191,8 @@ def _culprit(checked: Checked, failure: str) -> Problem:
     index = found.split("probe_", 1)[1].split(":", 1)[0] if found and "probe_" in found else ""
     if not index.isdigit():
         return Problem("rules/rulesets/", 1, failure)
-    rule_id = next(iter(alone[int(index)].definition))
+    name = next(iter(alone[int(index)].definition))
+    rule_id = next(s.rule_ids(name)[0] for s in checked.stages if name in s.definition)
     rule = checked.rules[rule_id]
     hint = (
         "; its condition is too long for one durable_rules node (error 113: about 30 tests and "

@@ -451,16 +451,23 @@ def test_check_limits_reports_too_many_rules_in_one_stage() -> None:
     ]
 
 
-def test_check_limits_reports_more_than_256_rules_sharing_a_condition() -> None:
+def test_rules_sharing_a_condition_compile_into_one_engine_rule_past_the_256_limit() -> None:
+    """durable_rules refuses 257 rules with one condition (error 108); they compile into one
+    engine rule that stands for all of them, so they load, and one firing reports every one."""
     same = [
-        rule(f"r{i:03d}", FieldTest("ogrs", "gte", 50)) for i in range(MAX_RULES_SHARING_CONDITION)
+        rule(f"r{i:03d}", FieldTest("ogrs", "gte", 50))
+        for i in range(MAX_RULES_SHARING_CONDITION + 1)
     ]
     assert check_limits(same, 10) == []
-    extra = rule("r999", FieldTest("ogrs", "gte", 50))
-    problems = check_limits([*same, extra], 10)
-    assert len(problems) == 1
-    assert "257 rules in stage 1 share the condition of 'r000'" in problems[0].message
-    assert "error 108" in problems[0].message
+    (stage,) = compile_stages(same)
+    assert sorted(stage.definition) == ["r000", CATCH_ALL]
+    assert stage.rule_ids("r000") == tuple(r.id for r in same)
+    engine = Engine([stage], {}, "test")
+    try:
+        fired = engine.evaluate(1, [{"t": "person", "id": "p", "ogrs": 60}])
+    finally:
+        engine.close()
+    assert [f.rule_id for f in fired] == [r.id for r in same]
 
 
 def test_check_limits_counts_each_stage_separately() -> None:
