@@ -297,8 +297,10 @@ class _Selector:
             i for i in candidates if i.id not in self.companions and i.role != "referral"
         ]
         relevant = [i for i in main if self.findings.recommended.get(i.id)] or main
-        excluded = [e for i in relevant for e in self.ruled_out(i.id)]
-        causes = {self._cause(i.id) for i in relevant} - {""}
+        ruled = {i.id: self.ruled_out(i.id) for i in relevant}  # each candidate's, read once
+        excluded = [e for i in relevant for e in ruled[i.id]]
+        cause = {i.id: self._cause(ruled[i.id]) for i in relevant}
+        causes = set(cause.values()) - {""}
         names = _names([i.name for i in relevant])
         if not main:
             reason = self.policy.text("unmet_no_catalogue").say(need=label)
@@ -306,7 +308,7 @@ class _Selector:
             region = self.vocabulary.label("regions", assessment.region)
             reason = self.policy.text("unmet_not_in_region").say(need=label, region=region)
         elif causes in ({"history"}, {"history", "provision"}):
-            tried = _names([i.name for i in relevant if self._cause(i.id) == "history"])
+            tried = _names([i.name for i in relevant if cause[i.id] == "history"])
             reason = self.policy.text("unmet_declined").say(need=label, names=tried)
         elif causes == {"provision"}:
             reason = self.policy.text("unmet_not_provided").say(need=label, names=names)
@@ -314,11 +316,10 @@ class _Selector:
             reason = self.policy.text("unmet_ruled_out").say(need=label, names=names)
         return UnmetNeed(area=area, reason=reason, excluded=excluded)
 
-    def _cause(self, intervention_id: str) -> str:
-        """Why one candidate is out: ``history`` (done or tried before), ``provision`` (not
-        provided where or when the person can take it: policy's provision_gap_when), else
-        ``eligibility``; "" when nothing rules it out."""
-        ruled = self.ruled_out(intervention_id)
+    def _cause(self, ruled: list[Exclusion]) -> str:
+        """Why one candidate is out, from what rules it out: ``history`` (done or tried before),
+        ``provision`` (not provided where or when the person can take it: policy's
+        provision_gap_when), else ``eligibility``; "" when nothing rules it out."""
         if any(e.rule_id == self.policy.text("history_not_again").rule_id for e in ruled):
             return "history"
         where = self.policy.selection.provision_gap_when
