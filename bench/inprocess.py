@@ -1,14 +1,15 @@
 """One plan in-process against the engine floor beneath it, on the same synthetic cases.
 
 The floor is durable_rules itself: for each case, exactly the facts the planner put into each
-stage's ruleset (the person and need facts, and the derived facts its rule actions asserted) are
-asserted as one batch into the same compiled rulesets whose actions do nothing, and the session is
-deleted. Everything above that — validation, fact building, recording firings, findings, matching,
+stage's ruleset (the person and need facts as the engine was given them, and the derived facts
+its rule actions asserted) are asserted one at a time, as the engine asserts them, into the same
+compiled rulesets whose actions do nothing, and the session is deleted. Everything above that — validation, fact building, recording firings, findings, matching,
 sequencing, building the Plan — is matcher's own cost.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
 import json
@@ -19,7 +20,7 @@ from typing import Any
 from durable import engine as durable
 
 from bench.common import TODAY, summary_us
-from matcher.durable.engine import _QuietHost
+from matcher.durable.engine import SESSION, _QuietHost
 from matcher.model.contract import Assessment
 from matcher.planning.planner import plan
 from matcher.rulebook.book import Rulebook
@@ -54,7 +55,9 @@ def capture_facts(rulebook: Rulebook, bodies: list[str]) -> list[StageFacts]:
     def recording_evaluate(stage: int, facts: list[dict[str, Any]], timeout: float = 10.0) -> Any:
         current.clear()
         firings = evaluate(stage, facts, timeout)
-        captured[-1].append((stage, [copy.deepcopy(f) for f in facts] + list(current)))
+        # every fact the engine asserted, one at a time: the inputs as it was given them (only
+        # the fields the stage tests), the derived facts, and the session fact where one was due
+        captured[-1].append((stage, [copy.deepcopy(f) for f in current]))
         return firings
 
     engine.evaluate = recording_evaluate  # type: ignore[method-assign]
@@ -75,27 +78,34 @@ class FloorEngine:
     def __init__(self, rulebook: Rulebook) -> None:
         self.host = _QuietHost()
         self.names: dict[int, str] = {}
+        self.fired = [0]
         for compiled in rulebook.checked.stages:
             definition = copy.deepcopy(compiled.definition)
+            definition[SESSION] = {"all": [{"m": {"t": SESSION}}]}
             for rule in definition.values():
-                rule["run"] = _nothing
+                rule["run"] = self._counted
             name = f"bench_floor_s{compiled.stage}_{next(_names)}"
             self.host.register_rulesets({name: definition})
             self.names[compiled.stage] = name
 
+    def _counted(self, c: Any) -> None:
+        self.fired[0] += 1
+
     def run(self, stages: StageFacts) -> None:
         for stage, facts in stages:
             name, sid = self.names[stage], f"f{next(_names)}"
+            before = self.fired[0]
             try:
-                self.host.assert_facts(name, [{**fact, "sid": sid} for fact in facts])
-            except durable.MessageNotHandledException:
-                pass
+                for fact in facts:
+                    self._assert(name, {**fact, "sid": sid})
+                if self.fired[0] == before:  # deleting a session where nothing ran segfaults
+                    self._assert(name, {"t": SESSION, "id": SESSION, "sid": sid})
             finally:
                 self.host.delete_state(name, sid)
 
-
-def _nothing(c: Any) -> None:
-    return None
+    def _assert(self, name: str, fact: dict[str, Any]) -> None:
+        with contextlib.suppress(durable.MessageNotHandledException):
+            self.host.assert_fact(name, fact)
 
 
 def run(rulebook: Rulebook, bodies: list[str], warmup: int = 200) -> dict[str, Any]:

@@ -6,8 +6,11 @@ Guards (each pinned by a test in tests/integration/test_engine_guards.py), from 
   thread only, so no timer thread can run half a session's actions, and no threads leak per Host;
 * one unique sid per evaluation, ``delete_state`` in ``finally``, and a semaphore bounding live
   sessions far below the engine's 1,024 (the 1,025th breaks a ruleset for good);
-* a catch-all rule in every ruleset (compiler) and facts asserted as one batch; every fact has an
-  ``id`` (identical facts raise MessageObservedException);
+* facts asserted one at a time, never as a batch (a batch holding a fact no rule matches skips
+  its actions and makes the next ``delete_state`` segfault), so no catch-all rule fires once per
+  fact; deleting a session in which no action ran also segfaults, so then, and only then, one
+  more fact is asserted, which the session rule (``SESSION``, in every ruleset) matches; every fact has an ``id`` (identical facts raise MessageObservedException); each fact
+  carries only the fields the stage's rules test (smaller facts, less JSON per firing);
 * ``MessageNotHandledException`` is an empty result, not an error;
 * definitions are deep-copied before registering (registering deletes ``run`` from them);
 * actions take one parameter (two means asynchronous), only record what fired and assert derived
@@ -31,11 +34,16 @@ from typing import Any
 import durable_rules_engine
 from durable import engine as durable
 
-from matcher.durable.patterns import CATCH_ALL, CATCH_ALL_RULE
 from matcher.model.engine import DERIVED, CompiledStage, Derivation, Firing
 from matcher.model.errors import EngineBusyError, EngineError
 
 DEFAULT_MAX_SESSIONS = 64  # live sessions per ruleset; the engine breaks at 1,025
+
+# The rule every ruleset holds so that a session can always be deleted: durable_rules segfaults
+# deleting a session in which no action ran, so such a session is given this fact, which fires.
+SESSION = "zz_session"
+_SESSION_RULE: dict[str, Any] = {"all": [{"m": {"t": SESSION}}]}
+_SESSION_FACT: dict[str, Any] = {"t": SESSION, "id": SESSION}
 
 
 class _QuietHost(durable.Host):  # type: ignore[misc]
@@ -96,6 +104,10 @@ def _action(rule_id: str, derivations: dict[str, tuple[Derivation, ...]]) -> Cal
     return run
 
 
+def _ignore(c: Any) -> None:
+    return None
+
+
 def _guarded(rule_id: str, action: Callable[[Any], None]) -> Callable[[Any], None]:
     """durable_rules swallows an action's exception into the session state; this catches it
     first and records it, so ``evaluate`` raises instead of silently losing a firing."""
@@ -111,10 +123,6 @@ def _guarded(rule_id: str, action: Callable[[Any], None]) -> Callable[[Any], Non
     return run
 
 
-def _ignore(c: Any) -> None:
-    return None
-
-
 class Engine:
     """Compiled rulesets for one rulebook version, evaluated one isolated session at a time."""
 
@@ -128,24 +136,20 @@ class Engine:
         self._host = _QuietHost()
         self._names: dict[int, str] = {}
         self._members: dict[int, dict[str, tuple[str, ...]]] = {}
+        self._fields: dict[int, frozenset[str] | None] = {}
         tag = version.split(":")[-1][:12]
         for compiled in stages:
             definition = copy.deepcopy(compiled.definition)
             for rule_id, rule in definition.items():
                 members = compiled.rule_ids(rule_id)
-                action = (
-                    _ignore
-                    if rule_id == CATCH_ALL
-                    else _action(rule_id, {m: derivations.get(m, ()) for m in members})
-                )
+                action = _action(rule_id, {m: derivations.get(m, ()) for m in members})
                 rule["run"] = _guarded(rule_id, action)
-            # Without a rule every fact matches, a batch holding an unmatched fact skips its
-            # actions and the next delete_state segfaults: the adapter adds the catch-all itself.
-            definition.setdefault(CATCH_ALL, {**copy.deepcopy(CATCH_ALL_RULE), "run": _ignore})
+            definition[SESSION] = {**copy.deepcopy(_SESSION_RULE), "run": _ignore}
             name = f"matcher_s{compiled.stage}_{tag}_{next(_sid_counter)}"
             self._host.register_rulesets({name: definition})
             self._names[compiled.stage] = name
             self._members[compiled.stage] = dict(compiled.members)
+            self._fields[compiled.stage] = compiled.fields
         self._slots = threading.BoundedSemaphore(max_sessions)
         self._closed = False
 
@@ -182,13 +186,14 @@ class Engine:
         sid = f"e{next(_sid_counter)}"
         session = _sessions[sid] = _Session()
         try:
-            batch = [{**fact, "sid": sid} for fact in facts]
-            try:
-                self._host.assert_facts(name, batch)
-            except durable.MessageNotHandledException:
-                pass  # nothing matched: an empty result, not an error
-            except Exception as error:
-                raise EngineError(f"durable_rules refused the facts: {error}") from error
+            fields = self._fields[stage]
+            for fact in facts:
+                kept = fact if fields is None else {k: v for k, v in fact.items() if k in fields}
+                # one at a time: a batch holding a fact no rule matches would skip its actions
+                # and make delete_state segfault (durable_rules.md)
+                self._assert(name, {**kept, "sid": sid})
+            if not session.firings:  # no action ran: deleting the session would segfault
+                self._assert(name, {**_SESSION_FACT, "sid": sid})
             if session.error is not None:
                 raise EngineError(f"a rule action failed: {session.error}")
             members = self._members[stage]
@@ -203,6 +208,14 @@ class Engine:
             finally:
                 del _sessions[sid]
                 self._slots.release()
+
+    def _assert(self, name: str, fact: dict[str, Any]) -> None:
+        try:
+            self._host.assert_fact(name, fact)
+        except durable.MessageNotHandledException:
+            pass  # nothing matched: an empty result, not an error
+        except Exception as error:
+            raise EngineError(f"durable_rules refused the facts: {error}") from error
 
     def close(self) -> None:
         """Free the C rulesets. Only call once no evaluation can be running on this engine."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 
-from matcher.durable.patterns import condition_patterns
+from matcher.durable.patterns import engine_rules_of
 from matcher.model.errors import Problem
 from matcher.model.rules import RuleSpec
 
@@ -29,17 +29,16 @@ def check_limits(rules: list[RuleSpec], person_field_count: int) -> list[Problem
         by_stage[rule.stage].append(rule)
     for stage, members in sorted(by_stage.items()):
         first = min(members, key=lambda r: (r.file, r.line))
-        # rules with one condition share one engine rule (patterns.compile_stages), so neither
-        # their count nor error 108 (more than 256 rules with one condition) applies to them
-        engine_rules = len(
-            {json.dumps(condition_patterns(r.condition), sort_keys=True) for r in members}
-        )
-        if engine_rules + 1 > MAX_RULES_PER_RULESET:
+        # what the engine is given: rules with one condition share one engine rule, and rules
+        # on one field compile per value (patterns.compile_stages), so neither the rules' count
+        # nor error 108 (more than 256 rules with one condition) applies to them
+        engine_rules = len(engine_rules_of(members))
+        if engine_rules > MAX_RULES_PER_RULESET:
             problems.append(
                 Problem(
                     first.file,
                     first.line,
-                    f"stage {stage} has {engine_rules} rules; durable_rules allows at most {MAX_RULES_PER_RULESET - 1} per ruleset (error 106): move rules to another stage",
+                    f"stage {stage} has {engine_rules} rules; durable_rules allows at most {MAX_RULES_PER_RULESET} per ruleset (error 106): move rules to another stage",
                 )
             )
         problems += _node_limits(stage, members)

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from collections import defaultdict
 from typing import Any
 
+from matcher.durable.cells import CELL_PREFIX, cells, single_field
 from matcher.model.conditions import AllOf, Condition, Expr, Test
-from matcher.model.engine import DERIVED, HISTORY, NEED, PERSON, CompiledStage
+from matcher.model.engine import DERIVED, HISTORY, KEPT, NEED, PERSON, CompiledStage
 from matcher.model.rules import RuleSpec
-
-CATCH_ALL = "zz_catch_all"
-
-
-CATCH_ALL_RULE: dict[str, Any] = {
-    "pri": 1000,
-    "all": [{"m": {"$ex": {"t": 1}}}],
-}  # every fact has t
 
 
 def condition_patterns(condition: Condition) -> list[dict[str, Any]]:
@@ -30,33 +22,75 @@ def condition_patterns(condition: Condition) -> list[dict[str, Any]]:
 
 
 def compile_stages(rules: list[RuleSpec]) -> list[CompiledStage]:
-    """One durable_rules definition per stage: one engine rule per distinct condition, plus the
-    catch-all rule.
+    """One durable_rules definition per stage, with as few engine rules as fire the same.
 
     Rules with the same condition (every men-only programme's "not a man", say) share one engine
-    rule, which fires once and stands for all of them (``CompiledStage.members``): each firing
-    costs durable_rules a JSON round trip, and more than 256 rules with one condition do not load
-    (error 108). An engine rule is named after its first rule id. The catch-all matches every
-    fact, so a batch never holds a fact that matches no rule (a batch with such a fact skips its
-    actions and makes the next delete_state segfault).
+    rule, which fires once and stands for all of them (``CompiledStage.members``); and rules that
+    only exclude and test one person field are compiled per value of that field (``cells``), so
+    the field fires at most once. Each firing costs durable_rules a JSON round trip, and more
+    than 256 rules with one condition do not load (error 108). An engine rule is named after its
+    first rule id, a cell after its field. There is no catch-all rule: the engine asserts facts
+    one at a time (``durable.engine``), so a fact that matches no rule is harmless.
     """
-    grouped: dict[int, dict[str, tuple[list[dict[str, Any]], list[str]]]] = defaultdict(dict)
+    by_stage: dict[int, list[RuleSpec]] = defaultdict(list)
     for rule in sorted(rules, key=lambda r: r.id):
+        by_stage[rule.stage].append(rule)
+    stages = []
+    for stage, members in sorted(by_stage.items()):
+        engine_rules = engine_rules_of(members)
+        definition = {name: {"all": patterns} for name, (patterns, _) in engine_rules.items()}
+        grouped = {name: ids for name, (_, ids) in engine_rules.items() if ids != (name,)}
+        stages.append(CompiledStage(stage, definition, grouped, tested_fields(members)))
+    return stages
+
+
+def engine_rules_of(
+    rules: list[RuleSpec],
+) -> dict[str, tuple[list[dict[str, Any]], tuple[str, ...]]]:
+    """One stage's engine rules, by name: (their ``all`` patterns, the rule ids they stand for)."""
+    by_field: dict[tuple[str, str], list[RuleSpec]] = defaultdict(list)
+    rest: list[RuleSpec] = []
+    for rule in rules:
+        field = _excluding_on_one_field(rule)
+        if field is None:
+            rest.append(rule)
+        else:
+            by_field[field].append(rule)
+    found: dict[str, tuple[list[dict[str, Any]], tuple[str, ...]]] = {}
+    for (name, kind), group in sorted(by_field.items()):
+        person = [(r.id, r.condition.person) for r in group if r.condition.person is not None]
+        split = cells(name, kind, person) if _conditions(group) > 1 else []
+        if not split:
+            rest += group
+        for number, (expr, ids) in enumerate(split):
+            found[f"{CELL_PREFIX}{name}.{number}"] = ([{"p": fact_pattern(PERSON, expr)}], ids)
+    same: dict[str, tuple[list[dict[str, Any]], list[str]]] = {}
+    for rule in sorted(rest, key=lambda r: r.id):
         patterns = condition_patterns(rule.condition)
         key = json.dumps(patterns, sort_keys=True)
-        grouped[rule.stage].setdefault(key, (patterns, []))[1].append(rule.id)
-    stages = []
-    for stage in sorted(grouped):
-        definition: dict[str, dict[str, Any]] = {}
-        members: dict[str, tuple[str, ...]] = {}
-        for patterns, ids in grouped[stage].values():
-            definition[ids[0]] = {"all": patterns}
-            if len(ids) > 1:
-                members[ids[0]] = tuple(ids)
-        definition = dict(sorted(definition.items()))
-        definition[CATCH_ALL] = copy.deepcopy(CATCH_ALL_RULE)
-        stages.append(CompiledStage(stage, definition, members))
-    return stages
+        same.setdefault(key, (patterns, []))[1].append(rule.id)
+    for patterns, members in same.values():
+        found[members[0]] = (patterns, tuple(members))
+    return dict(sorted(found.items()))
+
+
+def _excluding_on_one_field(rule: RuleSpec) -> tuple[str, str] | None:
+    """The person field (and its kind) of a rule that only excludes and tests one person field;
+    such rules commute (findings sort exclusions by rule id), so they may fire as cells."""
+    if rule.condition.joins or rule.condition.person is None:
+        return None
+    if not rule.outcomes or any(o.kind != "exclude" for o in rule.outcomes):
+        return None
+    return single_field(rule.condition.person)
+
+
+def _conditions(rules: list[RuleSpec]) -> int:
+    return len({json.dumps(condition_patterns(r.condition), sort_keys=True) for r in rules})
+
+
+def tested_fields(rules: list[RuleSpec]) -> frozenset[str]:
+    """Every field some rule tests, on any fact, and the fields each fact keeps (``KEPT``)."""
+    return frozenset(KEPT).union(t.field for r in rules for t in r.condition.tests())
 
 
 def chained_names(rules: list[RuleSpec]) -> dict[int, set[str] | None]:

@@ -30,6 +30,8 @@ class CompiledStage:
     definition: dict[str, dict[str, Any]]  # rule id → {"all": [...]} (no "run": the engine adds it)
     # an engine rule standing for several rules with one condition → their ids (absent: itself)
     members: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # the fields some rule of the stage tests: the engine is given only these of each fact
+    fields: frozenset[str] | None = None  # None: every field
 
     def rule_ids(self, name: str) -> tuple[str, ...]:
         """The rules one engine rule stands for."""
@@ -37,6 +39,10 @@ class CompiledStage:
 
 
 PERSON, NEED, DERIVED, HISTORY = "person", "need", "derived", "history"
+
+# What every fact keeps when given to the engine: its type and id (durable_rules refuses an
+# identical fact twice), and a need's area (findings and per-need derivations read it).
+KEPT = ("t", "id", "area")
 
 
 def item_field(item: str) -> str:

@@ -6,6 +6,7 @@ rules that fired and settles derived values by their declared precedence.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,8 +19,8 @@ from matcher.model.rules import Outcome, RuleSpec
 from matcher.planning.choices import Choice
 
 
-@dataclass(frozen=True)
-class Hit:
+@dataclass(slots=True)
+class Hit:  # many per plan (one per rule and intervention): a plain, slotted record
     rule: RuleSpec
     weight: float = 0.0
     include: bool = False
@@ -28,6 +29,7 @@ class Hit:
     comes_first: str = ""  # the precedence level the rule puts it at ("" none)
     alongside: bool = False  # a companion: beside the need's main choice, never instead of it
     urgent: bool = False  # crisis work: never held back by the capacity limit
+    reason: Reason | None = None  # the rule's id and text, made once per rule and plan
 
 
 def precedence_level(hits: list[Hit], levels: list[str]) -> int:
@@ -49,18 +51,20 @@ class Findings:
     derived: dict[str, tuple[Any, RuleSpec]] = field(default_factory=dict)  # name → (value, rule)
     firings: list[Firing] = field(default_factory=list)
     _seen: set[tuple[str, str, str]] = field(default_factory=set)  # (outcome, rule, target)
+    _reasons: dict[str, Reason] = field(default_factory=dict)  # rule id → its reason
 
     def add(self, firings: list[Firing], rules: dict[str, RuleSpec]) -> dict[str, Any]:
         """Record one stage's firings; return the derived values to carry into the next stage."""
         candidates: dict[str, list[tuple[int, str, Any]]] = defaultdict(list)
+        matched: dict[str, dict[str, Any]] | None = None
+        area = None
         for firing in firings:
             rule = rules.get(firing.rule_id)
             if rule is None:
                 continue
             self.firings.append(firing)
-            area = next(
-                (f.get("area") for k, f in sorted(firing.facts.items()) if k.startswith("n")), None
-            )
+            if firing.facts is not matched:  # one engine firing can stand for many rules
+                matched, area = firing.facts, _need_area(firing.facts)
             # A rule fires once per way its condition holds (each `any` branch, each matching
             # need); each outcome counts once per target, so weights are never added twice.
             for outcome in rule.outcomes:
@@ -91,6 +95,7 @@ class Findings:
                                     outcome.comes_first,
                                     outcome.alongside,
                                     outcome.urgent,
+                                    self._reason(rule),
                                 )
                             )
         carried: dict[str, Any] = {}
@@ -99,6 +104,12 @@ class Findings:
             self.derived[name] = (value, rules[rule_id])
             carried[name] = value
         return carried
+
+    def _reason(self, rule: RuleSpec) -> Reason:
+        made = self._reasons.get(rule.id)
+        if made is None:
+            made = self._reasons[rule.id] = reason(rule.id, rule.description)
+        return made
 
     def _note(self, kind: str, code: str, rule: RuleSpec) -> None:
         if kind == "flag":
@@ -116,16 +127,36 @@ class Findings:
         return True
 
 
+def _need_area(facts: dict[str, dict[str, Any]]) -> Any:
+    """The area of the first need fact a firing matched (None: it matched none)."""
+    return next((f.get("area") for k, f in sorted(facts.items()) if k.startswith("n")), None)
+
+
 def reasons_of(hits: list[Hit]) -> list[Reason]:
-    seen: dict[str, Reason] = {}
-    for hit in hits:
-        seen.setdefault(hit.rule.id, Reason(rule_id=hit.rule.id, text=hit.rule.description))
-    return [seen[k] for k in sorted(seen)]
+    """The reasons the rules behind ``hits`` give, each rule once, by id."""
+    reasons = {hit.rule.id: hit for hit in hits}
+    return [_reason(reasons[k]) for k in sorted(reasons)]
+
+
+def _reason(hit: Hit) -> Reason:
+    return hit.reason or reason(hit.rule.id, hit.rule.description)
+
+
+# Reasons and exclusions are frozen models, made once per process and shared by every plan that
+# gives them, rather than built again for every candidate of every plan.
+@functools.lru_cache(maxsize=1 << 16)
+def reason(rule_id: str, text: str) -> Reason:
+    return Reason(rule_id=rule_id, text=text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def exclusion(intervention_id: str, rule_id: str, text: str) -> Exclusion:
+    return Exclusion(intervention_id=intervention_id, rule_id=rule_id, reason=text)
 
 
 def exclusions_of(findings: Findings, intervention_id: str) -> list[Exclusion]:
     return [
-        Exclusion(intervention_id=intervention_id, rule_id=r.rule_id, reason=r.text)
+        exclusion(intervention_id, r.rule_id, r.text)
         for r in reasons_of(findings.excluded.get(intervention_id, []))
     ]
 

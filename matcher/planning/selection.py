@@ -58,6 +58,7 @@ class _Selector:
             e.intervention_id for e in assessment.history if e.status == "completed"
         )
         self.in_progress = in_progress
+        self._ruled_out: dict[str, list[Exclusion]] = {}
         # a full tie goes by policy's preference order, then the catalogue's own order (never id)
         listed = policy.selection.preference
         unlisted = sorted(
@@ -66,9 +67,14 @@ class _Selector:
         self.preferred = {k: n for n, k in enumerate([*listed, *(i.id for i in unlisted)])}
 
     def ruled_out(self, intervention_id: str) -> list[Exclusion]:
-        """Why an intervention cannot be offered: the rules that exclude it, and its history."""
-        found = exclusions_of(self.findings, intervention_id)
-        return found + self.history.get(intervention_id, [])
+        """Why an intervention cannot be offered: the rules that exclude it, and its history.
+        Read once per intervention (the list is shared: never change it)."""
+        found = self._ruled_out.get(intervention_id)
+        if found is None:
+            found = exclusions_of(self.findings, intervention_id)
+            found += self.history.get(intervention_id, [])
+            self._ruled_out[intervention_id] = found
+        return found
 
     def started(self) -> None:
         """Work already under way stays in the plan, with the weeks it has left."""

@@ -31,7 +31,7 @@ from matcher.durable.limits import (
     MAX_TESTS_PER_NODE,
     check_limits,
 )
-from matcher.durable.patterns import CATCH_ALL, compile_stages
+from matcher.durable.patterns import compile_stages
 from matcher.model.conditions import AnyOf, Condition, Join
 from matcher.model.conditions import Test as FieldTest
 from matcher.model.contract import Assessment
@@ -70,7 +70,7 @@ def rule(rule_id: str, person: Any = None, *joins: Join, stage: int = 1) -> Rule
 
 
 def tiny_engine(*rules: RuleSpec, **kwargs: Any) -> Engine:
-    """An Engine over hand-written rules, compiled by the real compiler (catch-all included)."""
+    """An Engine over hand-written rules, compiled by the real compiler."""
     derivations = kwargs.pop("derivations", {})
     return Engine(compile_stages(list(rules)), derivations, "sha256:0123456789abcdef", **kwargs)
 
@@ -175,7 +175,46 @@ def test_raw_batch_with_an_unmatched_fact_then_delete_state_segfaults() -> None:
     assert done.returncode == SEGFAULT
 
 
-def test_adapter_batch_with_a_fact_no_policy_rule_matches_runs_actions_and_survives() -> None:
+def test_raw_deleting_a_session_in_which_no_action_ran_segfaults() -> None:
+    """Facts asserted one at a time avoid the batch crash, but a session in which no action ran
+    (no fact matched, or one waits for a join) cannot be deleted either."""
+    done = run_python(
+        """
+        from durable import engine as de
+        h = de.Host()
+        h.register_rulesets({"x": {"r1": {"all": [{"m": {"t": "a"}}, {"n": {"t": "c"}}],
+                                          "run": lambda c: None}}})
+        h.assert_fact("x", {"sid": "s", "t": "a", "id": "a"})
+        h.delete_state("x", "s")
+        """
+    )
+    assert done.returncode == SEGFAULT
+
+
+def test_adapter_sessions_in_which_nothing_fires_are_deleted_safely() -> None:
+    """Past 1,024 sessions left undeleted the ruleset breaks for good; past one deleted with no
+    action run, the process dies. The adapter gives such a session the session fact."""
+    done = run_python(
+        """
+        from matcher.durable.patterns import compile_stages
+        from matcher.model.conditions import Condition, Join, Test as FieldTest
+        from matcher.durable.engine import Engine, open_sessions
+        from matcher.model.rules import RuleSpec
+        r1 = RuleSpec("r1", "", "", 1, "f", 1,
+                      Condition(FieldTest("x", "eq", 1), (Join("need", FieldTest("area", "eq", "drugs")),)), ())
+        engine = Engine(compile_stages([r1]), {}, "sha256:abc")
+        for n in range(2000):
+            assert engine.evaluate(1, [{"t": "person", "id": "p", "x": 1}]) == []  # waits for a need
+            assert engine.evaluate(1, [{"t": "other", "id": "o"}]) == []  # matches nothing
+        both = [{"t": "person", "id": "p", "x": 1}, {"t": "need", "id": "n", "area": "drugs"}]
+        print([f.rule_id for f in engine.evaluate(1, both)], open_sessions())
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['r1'] 0"
+
+
+def test_adapter_facts_of_which_no_rule_matches_some_run_actions_and_survive() -> None:
     done = run_python(
         """
         from matcher.durable.patterns import compile_stages
@@ -195,36 +234,46 @@ def test_adapter_batch_with_a_fact_no_policy_rule_matches_runs_actions_and_survi
     assert done.stdout.splitlines() == ["['r1']"] * 3
 
 
-def test_every_compiled_stage_ends_with_a_catch_all_every_fact_matches(rulebook: Rulebook) -> None:
+def test_no_compiled_stage_needs_a_catch_all_rule(rulebook: Rulebook) -> None:
+    """Facts go to durable_rules one at a time, so no rule need match every fact: none does, and
+    no firing is spent on one per fact."""
     for stage in rulebook.checked.stages:
-        assert stage.definition[CATCH_ALL]["all"] == [{"m": {"$ex": {"t": 1}}}]
-        assert list(stage.definition)[-1] == CATCH_ALL
+        for name, rule in stage.definition.items():
+            assert rule["all"] != [{"m": {"$ex": {"t": 1}}}], name
 
 
 @pytest.fixture()
-def asserted_batches(
-    rulebook: Rulebook, monkeypatch: pytest.MonkeyPatch
-) -> list[list[dict[str, Any]]]:
-    """Every batch of facts the planner hands durable_rules while the test runs."""
-    batches: list[list[dict[str, Any]]] = []
+def asserted_facts(rulebook: Rulebook, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Every fact the planner hands durable_rules while the test runs."""
+    facts: list[dict[str, Any]] = []
     host = rulebook.engine.host
-    original = host.assert_facts
+    original = host.assert_fact
 
-    def spy(name: str, facts: list[dict[str, Any]], *args: Any) -> Any:
-        batches.append(copy.deepcopy(facts))
-        return original(name, facts, *args)
+    def spy(name: str, fact: dict[str, Any], *args: Any) -> Any:
+        facts.append(copy.deepcopy(fact))
+        return original(name, fact, *args)
 
-    monkeypatch.setattr(host, "assert_facts", spy)
-    return batches
+    monkeypatch.setattr(host, "assert_fact", spy)
+    monkeypatch.setattr(host, "assert_facts", None)  # a batch would fail the test
+    return facts
 
 
-def test_every_fact_the_planner_asserts_carries_the_field_the_catch_all_tests(
-    rulebook: Rulebook, assess: Any, asserted_batches: list[list[dict[str, Any]]]
+def test_the_planner_asserts_facts_one_at_a_time_never_as_a_batch(
+    rulebook: Rulebook, assess: Any, asserted_facts: list[dict[str, Any]]
 ) -> None:
-    batches = asserted_batches
     plan(assess(needs=[{"area": "drugs", "severity": 2}]), rulebook, today=TODAY)
-    assert len(batches) == len(rulebook.checked.stages)
-    assert all("t" in fact for batch in batches for fact in batch)
+    assert asserted_facts
+    assert all("t" in fact and "id" in fact for fact in asserted_facts)
+
+
+def test_each_fact_carries_only_the_fields_its_stages_rules_test(
+    rulebook: Rulebook, maximal: Assessment, asserted_facts: list[dict[str, Any]]
+) -> None:
+    evaluate(maximal, rulebook, TODAY)
+    tested = {t.field for r in rulebook.rules.values() for t in r.condition.tests()}
+    sent = {k for fact in asserted_facts for k in fact}
+    assert sent <= tested | {"t", "id", "area", "sid"}
+    assert "oasys_items" not in sent and "person_id" not in sent
 
 
 def test_adapter_evaluating_no_facts_is_an_empty_result_not_a_crash() -> None:
@@ -333,14 +382,15 @@ def test_raw_identical_fact_twice_in_one_session_raises_message_observed() -> No
 
 
 def test_every_fact_the_planner_asserts_has_a_unique_id(
-    rulebook: Rulebook, maximal: Assessment, asserted_batches: list[list[dict[str, Any]]]
+    rulebook: Rulebook, maximal: Assessment, asserted_facts: list[dict[str, Any]]
 ) -> None:
-    batches = asserted_batches
     # two needs identical but for their area, and derived facts asserted by actions
     evaluation = evaluate(maximal, rulebook, TODAY)
-    assert batches and evaluation.findings.firings
-    for batch in batches:
-        ids = [f["id"] for f in batch]
+    assert asserted_facts and evaluation.findings.firings
+    sessions: dict[str, list[str]] = {}
+    for fact in asserted_facts:
+        sessions.setdefault(fact["sid"], []).append(fact["id"])
+    for ids in sessions.values():
         assert len(ids) == len(set(ids)), ids
     derived_ids = [f["id"] for firing in evaluation.findings.firings for f in firing.facts.values()]
     assert all(isinstance(i, str) and i for i in derived_ids)
@@ -438,15 +488,14 @@ def test_raw_create_ruleset_rejects_4097_rules_and_257_identical_conditions() ->
 
 
 def test_check_limits_reports_too_many_rules_in_one_stage() -> None:
-    # the catch-all takes one of the 4,096 places
     grid = [
         rule(f"r{i:04d}", AnyOf((FieldTest("age", "eq", i // 64), FieldTest("ogrs", "eq", i % 64))))
-        for i in range(MAX_RULES_PER_RULESET)
+        for i in range(MAX_RULES_PER_RULESET + 1)
     ]
     assert check_limits(grid[:-1], 10) == []
     problems = check_limits(grid, 10)
     assert [p.message for p in problems] == [
-        "stage 1 has 4096 rules; durable_rules allows at most 4095 per ruleset (error 106): "
+        "stage 1 has 4097 rules; durable_rules allows at most 4096 per ruleset (error 106): "
         "move rules to another stage"
     ]
 
@@ -460,7 +509,7 @@ def test_rules_sharing_a_condition_compile_into_one_engine_rule_past_the_256_lim
     ]
     assert check_limits(same, 10) == []
     (stage,) = compile_stages(same)
-    assert sorted(stage.definition) == ["r000", CATCH_ALL]
+    assert sorted(stage.definition) == ["r000"]
     assert stage.rule_ids("r000") == tuple(r.id for r in same)
     engine = Engine([stage], {}, "test")
     try:
@@ -514,22 +563,22 @@ def test_2000_sequential_evaluations_delete_every_session(monkeypatch: pytest.Mo
     asserted: list[str] = []
     deleted: list[str] = []
     host = engine.host
-    original_assert, original_delete = host.assert_facts, host.delete_state
+    original_assert, original_delete = host.assert_fact, host.delete_state
 
-    def spy_assert(name: str, facts: list[dict[str, Any]], *args: Any) -> Any:
-        asserted.append(facts[0]["sid"])
-        return original_assert(name, facts, *args)
+    def spy_assert(name: str, fact: dict[str, Any], *args: Any) -> Any:
+        asserted.append(fact["sid"])
+        return original_assert(name, fact, *args)
 
     def spy_delete(name: str, sid: str) -> None:
         deleted.append(sid)
         original_delete(name, sid)
 
-    monkeypatch.setattr(host, "assert_facts", spy_assert)
+    monkeypatch.setattr(host, "assert_fact", spy_assert)
     monkeypatch.setattr(host, "delete_state", spy_delete)
     for n in range(2000):
         assert [f.rule_id for f in engine.evaluate(1, [person(x=n % 2)])] == (["r1"] * (n % 2))
     assert len(set(asserted)) == 2000
-    assert deleted == asserted
+    assert deleted == list(dict.fromkeys(asserted))  # each session, once, in order
     assert engine_module.open_sessions() == 0
     assert engine.free_slots == 4  # every slot given back
 
@@ -552,23 +601,23 @@ def test_concurrent_evaluations_never_exceed_the_session_bound(
 ) -> None:
     engine = tiny_engine(rule("r1", FieldTest("x", "eq", 1)), max_sessions=3)
     host = engine.host
-    original = host.assert_facts
+    original = host.assert_fact
     lock = threading.Lock()
     live = [0]
     peak = [0]
 
-    def slow(name: str, facts: list[dict[str, Any]], *args: Any) -> Any:
+    def slow(name: str, fact: dict[str, Any], *args: Any) -> Any:
         with lock:
             live[0] += 1
             peak[0] = max(peak[0], live[0])
         try:
             time.sleep(0.002)
-            return original(name, facts, *args)
+            return original(name, fact, *args)
         finally:
             with lock:
                 live[0] -= 1
 
-    monkeypatch.setattr(host, "assert_facts", slow)
+    monkeypatch.setattr(host, "assert_fact", slow)
     errors: list[BaseException] = []
 
     def worker() -> None:
@@ -592,11 +641,11 @@ def hold_every_slot(
 ) -> tuple[threading.Event, list[threading.Thread], list[int]]:
     """``count`` evaluations parked inside durable_rules until the returned event is set."""
     release, inside, peak = threading.Event(), threading.Semaphore(0), [0]
-    original = engine.host.assert_facts
+    original = engine.host.assert_fact
     live = [0]
     lock = threading.Lock()
 
-    def parked(name: str, facts: list[dict[str, Any]], *args: Any) -> Any:
+    def parked(name: str, fact: dict[str, Any], *args: Any) -> Any:
         with lock:
             live[0] += 1
             peak[0] = max(peak[0], live[0])
@@ -604,9 +653,9 @@ def hold_every_slot(
         release.wait(30)
         with lock:
             live[0] -= 1
-        return original(name, facts, *args)
+        return original(name, fact, *args)
 
-    monkeypatch.setattr(engine.host, "assert_facts", parked)
+    monkeypatch.setattr(engine.host, "assert_fact", parked)
     threads = [
         threading.Thread(target=lambda: engine.evaluate(1, [person(x=1)])) for _ in range(count)
     ]
@@ -690,13 +739,13 @@ def test_plans_from_eight_threads_equal_sequential_plans_and_sids_are_unique(
     expected = [plan(a, rulebook, today=TODAY).model_dump_json() for a in assessments]
     sids: list[str] = []
     host = rulebook.engine.host
-    original = host.assert_facts
+    original = host.delete_state
 
-    def spy(name: str, facts: list[dict[str, Any]], *args: Any) -> Any:
-        sids.append(facts[0]["sid"])
-        return original(name, facts, *args)
+    def spy(name: str, sid: str) -> Any:
+        sids.append(sid)  # once per evaluation
+        return original(name, sid)
 
-    monkeypatch.setattr(host, "assert_facts", spy)
+    monkeypatch.setattr(host, "delete_state", spy)
     results: dict[tuple[int, int], str] = {}
     errors: list[BaseException] = []
 
@@ -863,7 +912,8 @@ def test_every_registered_action_takes_exactly_one_parameter(rulebook: Rulebook)
             assert promise._sync is True, rule_id
             assert promise._next is None, rule_id
             count += 1
-    assert count == sum(len(s.definition) for s in rulebook.checked.stages)
+    stages = rulebook.checked.stages
+    assert count == sum(len(s.definition) for s in stages) + len(stages)  # and a session rule each
 
 
 # --- facts small and flat ------------------------------------------------------------------------
@@ -958,7 +1008,6 @@ def test_every_firing_is_recorded_with_its_rule_id_and_matched_facts() -> None:
     by_id = {f.rule_id: f for f in firings}
     assert by_id["r.low"].facts == {"p": person(x=1)}
     assert by_id["r.need"].facts == {"p": person(x=1), "n0": need}
-    assert all(f.rule_id != CATCH_ALL for f in firings)
 
 
 def test_plan_trace_names_a_real_rule_for_every_firing(

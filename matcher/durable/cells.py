@@ -1,0 +1,163 @@
+"""Rules that test one field of the person, compiled per value of that field rather than per rule.
+
+Every catalogue entry's eligibility becomes its own exclusion rules ("not in the North East",
+"SARA not medium or high", "over 65"), so a person used to fire one rule per intervention that
+did not fit, and each firing costs durable_rules a JSON round trip. Rules that only exclude and
+test one person field are instead compiled into *cells*: the field's values are split at every
+value the rules test (each code they name, each number they compare with), and each cell becomes
+one engine rule standing for every rule that holds there. A person's value lies in one cell, so
+the field fires at most once, and reports every rule that holds, each under its own id and text.
+
+Exact by construction: whether such a rule holds depends only on which cell the value lies in,
+and a rule is listed in a cell when it holds at a value of that cell. A field the person lacks
+fires nothing, as before: durable_rules' comparisons are false on a missing field, and negations
+are pushed down to the tests (``conditions.negate``), so no rule of this shape holds there either.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from matcher.model.conditions import AllOf, AnyOf, Expr, Test
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": lambda x, v: x == v,
+    "ne": lambda x, v: x != v,
+    "lt": lambda x, v: x < v,
+    "lte": lambda x, v: x <= v,
+    "gt": lambda x, v: x > v,
+    "gte": lambda x, v: x >= v,
+}
+
+# The "none of these codes" cell tests each code; past this many, the field is left as rules.
+MOST_CODES = 64
+
+CELL_PREFIX = "~"  # engine rule names of cells; never a rule id (ids are words and dots)
+
+
+class _Other:
+    """A code none of the rules name."""
+
+    def __eq__(self, other: object) -> bool:
+        return other is self
+
+    def __hash__(self) -> int:
+        return 0
+
+
+_OTHER = _Other()
+
+
+# A rule as cells see it: its id, and its condition on the person fact.
+Rule = tuple[str, Expr]
+
+
+def single_field(expr: Expr) -> tuple[str, str] | None:
+    """The one field a condition tests and what it holds (``codes`` or ``numbers``), if it tests
+    one field with comparisons only (codes compared for equality, or finite numbers); else None."""
+    tests = _leaves(expr)
+    fields = {t.field for t in tests}
+    if len(fields) != 1 or any(t.op not in _OPS for t in tests):
+        return None
+    if all(isinstance(t.value, str) and t.op in ("eq", "ne") for t in tests):
+        return fields.pop(), "codes"
+    numbers = all(
+        isinstance(t.value, int | float)
+        and not isinstance(t.value, bool)
+        and math.isfinite(t.value)
+        for t in tests
+    )
+    return (fields.pop(), "numbers") if numbers else None
+
+
+def cells(field: str, kind: str, rules: list[Rule]) -> list[tuple[Expr, tuple[str, ...]]]:
+    """The cells of ``field`` in which some of ``rules`` hold: (condition, ids of those rules).
+    Empty when the field's codes are too many to compile this way."""
+    values = sorted({t.value for _, expr in rules for t in _leaves(expr)})
+    if kind == "codes":
+        found = _code_cells(field, values, rules)
+        return [] if any(len(_leaves(expr)) > MOST_CODES for expr, _ in found) else found
+    return _number_cells(field, values, rules)
+
+
+def _leaves(expr: Expr) -> list[Test]:
+    return [expr] if isinstance(expr, Test) else [t for p in expr.parts for t in _leaves(p)]
+
+
+def _holding(rules: list[Rule], x: Any) -> tuple[str, ...]:
+    return tuple(rule_id for rule_id, expr in rules if _holds(expr, x))
+
+
+def _holds(expr: Expr | None, x: Any) -> bool:
+    if isinstance(expr, Test):
+        return _OPS[expr.op](x, expr.value)
+    if isinstance(expr, AllOf):
+        return all(_holds(p, x) for p in expr.parts)
+    if isinstance(expr, AnyOf):
+        return any(_holds(p, x) for p in expr.parts)
+    return False
+
+
+def _code_cells(
+    field: str, codes: list[str], rules: list[Rule]
+) -> list[tuple[Expr, tuple[str, ...]]]:
+    """A cell per code some rule holds at, and one for a code no rule names (any but the codes
+    where other rules hold) when rules hold there."""
+    by_rules: dict[tuple[str, ...], list[Any]] = defaultdict(list)
+    for code in [*codes, _OTHER]:
+        by_rules[_holding(rules, code)].append(code)
+    found: list[tuple[Expr, tuple[str, ...]]] = []
+    for ids, where in by_rules.items():
+        if not ids:
+            continue
+        if _OTHER in where:
+            others = [c for c in codes if c not in where]
+            expr: Expr = (
+                _all(tuple(Test(field, "ne", c) for c in others)) if others else Test(field, "ex")
+            )
+            found.append((expr, ids))
+        else:  # one engine rule per code: each tests one value however many codes share rules
+            found += [(Test(field, "eq", c), ids) for c in where]
+    return found
+
+
+def _number_cells(
+    field: str, points: list[float], rules: list[Rule]
+) -> list[tuple[Expr, tuple[str, ...]]]:
+    """The number line split at every number the rules compare with: below the first, each
+    number, between two, above the last; neighbours where the same rules hold are one cell."""
+    pieces: list[tuple[tuple[float, bool] | None, tuple[float, bool] | None, Any]] = []
+    for index, point in enumerate(points):
+        below = points[index - 1] if index else None
+        low = None if below is None else (below, False)
+        middle = point - 1 if below is None else (below + point) / 2
+        pieces.append((low, (point, False), middle))
+        pieces.append(((point, True), (point, True), point))
+    pieces.append(((points[-1], False), None, points[-1] + 1))
+    found: list[tuple[Expr, tuple[str, ...]]] = []
+    start, ids = pieces[0][0], _holding(rules, pieces[0][2])
+    for index, (_, high, _) in enumerate(pieces):
+        following = _holding(rules, pieces[index + 1][2]) if index + 1 < len(pieces) else None
+        if following != ids:
+            if ids:
+                found.append((_between(field, start, high), ids))
+            if following is not None:
+                start, ids = pieces[index + 1][0], following
+    return found
+
+
+def _between(field: str, low: tuple[float, bool] | None, high: tuple[float, bool] | None) -> Expr:
+    """low < x < high, each end included when its flag says so (None: unbounded)."""
+    tests = []
+    if low is not None:
+        tests.append(Test(field, "gte" if low[1] else "gt", low[0]))
+    if high is not None:
+        tests.append(Test(field, "lte" if high[1] else "lt", high[0]))
+    return _all(tuple(tests)) if tests else Test(field, "ex")
+
+
+def _all(tests: tuple[Test, ...]) -> Expr:
+    return tests[0] if len(tests) == 1 else AllOf(tests)
