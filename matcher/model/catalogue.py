@@ -159,6 +159,10 @@ class Intervention(BaseModel):
     delivery: Annotated[list[str], Field(min_length=1)]
     settings: Annotated[list[str], Field(min_length=1)]
     regions: Literal["all", "contracted"] | Annotated[list[str], Field(min_length=1)]
+    # within its regions, a region that has PDUs listed here is served only in those PDUs
+    pdus: list[str] = Field(default_factory=list)
+    # places a year (people who can start it), by region or PDU id, where the catalogue knows them
+    capacity: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     wait_weeks: Annotated[int, Field(ge=0, le=104)]
     accessibility: Accessibility = Field(default_factory=Accessibility)
     prerequisites: list[str] = Field(default_factory=list)
@@ -176,6 +180,7 @@ class Intervention(BaseModel):
     status: Literal["active", "withdrawn"] = "active"
     withdrawn_on: date | None = None
     contracts: tuple[Contract, ...] = ()  # filled from catalogue/contracts.yaml
+    pdu_regions: dict[str, str] = Field(default_factory=dict)  # each listed PDU's region (loader)
     file: str = ""  # where it was read from, for explanations and errors
     line: int = 0
 
@@ -185,15 +190,31 @@ class Intervention(BaseModel):
             raise ValueError("a withdrawn intervention needs withdrawn_on, and only it")
         return self
 
-    def serves(self, region: str, on: date | None = None) -> bool:
-        """Provided in ``region`` (by a contract live ``on`` that day, if contracted)."""
+    def serves(self, region: str, on: date | None = None, pdu: str | None = None) -> bool:
+        """Provided in ``region`` (by a contract live ``on`` that day, if contracted), and in
+        ``pdu`` (one of the region's) where the entry lists PDUs of that region."""
         if self.status == "withdrawn":
             return False
         if self.regions == "contracted":
             return any(
                 region in c.regions and (on is None or c.live_on(on)) for c in self.contracts
             )
-        return self.regions == "all" or region in self.regions
+        if not (self.regions == "all" or region in self.regions):
+            return False
+        return not (pdu and self.pdus_in(region)) or pdu in self.pdus
+
+    def pdus_in(self, region: str) -> list[str]:
+        """The PDUs of ``region`` it is listed in (none: the whole region, if it serves it).
+        Needs the PDUs' regions: the loader keeps them in ``pdu_regions``."""
+        return [p for p in self.pdus if self.pdu_regions.get(p) == region]
+
+    def places(self, on: date | None = None) -> list[str] | None:
+        """Where it is provided: regions served whole, and the PDUs listed (None: everywhere)."""
+        regions = self.provided_in(on)
+        if not self.pdus or regions is None:  # the loader allows PDUs with a list of regions only
+            return regions
+        partly = set(self.pdu_regions.values())
+        return [r for r in regions if r not in partly] + sorted(self.pdus)
 
     def provided_in(self, on: date | None = None) -> list[str] | None:
         """The regions it is provided in (None: everywhere)."""

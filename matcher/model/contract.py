@@ -205,7 +205,9 @@ class ProvisionGap(BaseModel):
     need_area: str
     wanted: list[str]  # the intervention ids the rules prefer
     reason: str
-    available_in: list[str]  # region ids where it is provided, or ["all"]
+    available_in: list[
+        str
+    ]  # region ids where it is provided (PDU ids where only in some), or ["all"]
 
 
 class Plan(BaseModel):

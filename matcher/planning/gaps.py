@@ -32,7 +32,7 @@ def provision_gaps(
         reasons = [_unavailable(i, findings, policy) for i in wanted]
         if not all(reasons):
             continue  # one is ruled out for eligibility, not provision: no gap to report
-        where = sorted({r for i in wanted for r in (catalogue[i].provided_in(on) or ["all"])})
+        where = sorted({r for i in wanted for r in (catalogue[i].places(on) or ["all"])})
         text = policy.text("provision_gap")
         names = ", ".join(catalogue[i].name for i in wanted)
         found.append(

@@ -26,6 +26,8 @@ CODED: dict[str, str] = {
     "delivery": "delivery_times",
     "settings": "settings",
     "regions": "regions",
+    "pdus": "pdus",
+    "capacity": "areas",
     "eligibility.gender": "genders",
     "eligibility.ogrs_band": "band:ogrs_band",
     "eligibility.rosh": "scale:rosh",
@@ -45,6 +47,10 @@ CODED: dict[str, str] = {
 def allowed_codes(vocabulary: Vocabulary, kind: str) -> list[str]:
     if kind == "regions":
         return list(vocabulary.regions)
+    if kind == "pdus":
+        return list(vocabulary.pdus)
+    if kind == "areas":
+        return [*vocabulary.regions, *vocabulary.pdus]
     if kind.startswith("band:"):
         spec = vocabulary.bands.get(kind[5:])
         return [b.band for b in spec.bands] if spec else []
@@ -132,7 +138,40 @@ def _one(
                         suggest(code, allowed),
                     )
                 )
-    return intervention
+    return _with_pdus(intervention, name, line_of(entries, index, "pdus"), vocabulary, problems)
+
+
+def _with_pdus(
+    intervention: Intervention,
+    name: str,
+    line: int,
+    vocabulary: Vocabulary,
+    problems: list[Problem],
+) -> Intervention:
+    """An entry listing PDUs names regions, and each PDU lies in one of them; the loader keeps
+    each PDU's region on the entry (``pdu_regions``)."""
+    known = {p: vocabulary.pdus[p].region for p in intervention.pdus if p in vocabulary.pdus}
+    if intervention.pdus and not isinstance(intervention.regions, list):
+        problems.append(
+            Problem(
+                name,
+                line,
+                f"{intervention.id}: pdus needs regions as a list (the regions it is provided "
+                f"in), not {intervention.regions!r}",
+            )
+        )
+    elif isinstance(intervention.regions, list):
+        for pdu, region in known.items():
+            if region not in intervention.regions:
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        f"{intervention.id}: PDU {pdu!r} lies in region {region!r}, which is "
+                        f"not in its regions; add {region!r} to regions or remove the PDU",
+                    )
+                )
+    return intervention.model_copy(update={"pdu_regions": known}) if known else intervention
 
 
 def _codes(value: Any) -> list[Any]:

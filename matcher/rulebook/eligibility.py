@@ -110,6 +110,7 @@ def _exclusion_criteria(intervention: Intervention, vocabulary: Vocabulary) -> l
         )
         words = [label("regions", r) for r in i.regions]
         found.append(("region", "region", {"not": {"region": served}}, words))
+        found += _pdu_criteria(i, vocabulary)
     if vocabulary.assessment_setting not in i.settings:
         words = [label("settings", s) for s in i.settings]
         found.append(("setting", "setting", {"setting": vocabulary.assessment_setting}, words))
@@ -118,6 +119,20 @@ def _exclusion_criteria(intervention: Intervention, vocabulary: Vocabulary) -> l
         when = {"setting": vocabulary.custody_setting, "weeks_to_release": {"lt": weeks}}
         found.append(("time_before_release", "time_before_release", when, [str(weeks)]))
     return found
+
+
+def _pdu_criteria(intervention: Intervention, vocabulary: Vocabulary) -> list[_Criterion]:
+    """In a region where it lists PDUs, the region's other PDUs are not served. Someone whose
+    PDU is not known is served wherever their region is (regional availability)."""
+    listed = set(intervention.pdus)
+    regions = {vocabulary.pdus[p].region for p in listed if p in vocabulary.pdus}
+    others = sorted(
+        p.id for p in vocabulary.pdus.values() if p.region in regions and p.id not in listed
+    )
+    if not others:
+        return []
+    words = [vocabulary.pdus[p].name for p in sorted(listed) if p in vocabulary.pdus]
+    return [("pdu", "pdu", {"pdu": others}, words)]
 
 
 def _weeks_left_criteria(intervention: Intervention, vocabulary: Vocabulary) -> list[_Criterion]:

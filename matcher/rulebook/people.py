@@ -11,11 +11,10 @@ from matcher.model.contract import HistoryEntry
 from matcher.model.errors import Problem
 from matcher.model.vocabulary import Pdu, Vocabulary, suggest
 from matcher.rulebook.sources import LineDict, Sources, line_of, section
-from matcher.rulebook.vocabulary import code_homes, declared_in
+from matcher.rulebook.vocabulary import PDUS_FILE, code_homes, declared_in
 
 VOCABULARY_FILE = "rules/vocabulary.yaml"
 HISTORY_STATUSES = get_args(HistoryEntry.model_fields["status"].annotation)
-PDUS_FILE = "catalogue/pdus.yaml"
 
 
 def add_people(sources: Sources, vocabulary: Vocabulary, problems: list[Problem]) -> Vocabulary:

@@ -78,6 +78,7 @@ ELIGIBILITY_TEXTS = (
     "region",
     "setting",
     "time_before_release",
+    "pdu",
 )
 ELIGIBILITY_PLACEHOLDERS = frozenset({"name", "value", "values"})
 

@@ -13,6 +13,7 @@ VOCABULARY_FILE = "rules/vocabulary.yaml"
 
 
 REGIONS_FILE = "catalogue/regions.yaml"
+PDUS_FILE = "catalogue/pdus.yaml"
 REGION_NOT_GIVEN = ("served", "excluded")
 
 
@@ -46,6 +47,10 @@ def declared_in(kind: str) -> str:
     """
     if kind == "regions":
         return f"add it to {REGIONS_FILE} under regions"
+    if kind == "pdus":
+        return f"add it to {PDUS_FILE} under pdus"
+    if kind == "areas":
+        return f"use a region of {REGIONS_FILE} or a PDU of {PDUS_FILE}"
     for prefix, key in (("band:", "bands"), ("scale:", "scales")):
         if kind.startswith(prefix):
             return f"add it to {VOCABULARY_FILE} under {key}: {kind.removeprefix(prefix)}"
