@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from matcher.model.errors import RulebookError
-from matcher.reports.diff import diff, read_caseload, render
+from matcher.reports.caseload import Folders
+from matcher.reports.diff import diff_caseload, render
 from matcher.rulebook.build import load
 from matcher.rulebook.paths import DEFAULT_CATALOGUE
 
@@ -24,9 +25,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
             for problem in error.problems:
                 print(f"  {problem}")
             return 1
-    cases, bad = read_caseload(args.caseload)
-    report = diff(books[0], books[1], cases, args.today)
-    report["errors"] = bad + report["errors"]
+    folders = (
+        Folders(args.old, args.catalogue_old or DEFAULT_CATALOGUE),
+        Folders(args.new, args.catalogue_new or DEFAULT_CATALOGUE),
+    )
+    report = diff_caseload(books[0], books[1], folders, args.caseload, args.today, args.workers)
     print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else render(report))
     return 0
 
@@ -48,4 +51,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--today", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="processes to plan on (default: every core)"
+    )
     parser.set_defaults(run=cmd_diff)

@@ -1,5 +1,5 @@
-"""The command line: ``matcher check | plan | test | explain | graph | diff | synth | new |
-catalogue audit``.
+"""The command line: ``matcher check | plan | replan | test | explain | graph | diff | synth |
+new | catalogue audit``.
 
 Also ``python -m matcher.cli.main``.
 """
@@ -9,9 +9,21 @@ from __future__ import annotations
 import argparse
 import sys
 
-from matcher.cli import catalogue, check, diff, explain, graph, new, plan, propose, synth, test
+from matcher.cli import (
+    catalogue,
+    check,
+    diff,
+    explain,
+    graph,
+    new,
+    plan,
+    propose,
+    replan,
+    synth,
+    test,
+)
 
-COMMANDS = (check, plan, propose, test, explain, graph, diff, synth, new, catalogue)
+COMMANDS = (check, plan, replan, propose, test, explain, graph, diff, synth, new, catalogue)
 
 
 def build_parser() -> argparse.ArgumentParser:

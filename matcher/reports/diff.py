@@ -8,16 +8,16 @@ pathway changes, new and resolved unmet needs, by region and by need area.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from matcher.model.contract import Assessment, Plan
 from matcher.model.errors import MatcherError
 from matcher.planning.planner import plan
+from matcher.reports.caseload import Folders, each_case, lines_of
 from matcher.rulebook.book import Rulebook
 
 NO_REGION = "unspecified"
@@ -62,22 +62,6 @@ class CaseDiff:
         }
 
 
-def read_caseload(path: Path) -> tuple[list[Case], list[dict[str, Any]]]:
-    """Assessments from a JSON Lines file (one per line); bad lines are returned as errors."""
-    cases, errors = [], []
-    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not text.strip():
-            continue
-        try:
-            cases.append(Case(number, Assessment.model_validate_json(text)))
-        except ValidationError as error:
-            first = error.errors()[0]
-            errors.append(
-                {"line": number, "error": f"{'.'.join(map(str, first['loc']))}: {first['msg']}"}
-            )
-    return cases, errors
-
-
 def comparable(result: Plan) -> dict[str, Any]:
     """A plan without what differs between any two rule versions (its version and trace)."""
     return result.model_dump(mode="json", exclude=IGNORED)
@@ -110,27 +94,64 @@ def _pathway(result: Plan) -> str | None:
 
 
 def diff(
-    old: Rulebook, new: Rulebook, cases: list[Case], today: date | None = None
+    old: Rulebook,
+    new: Rulebook,
+    cases: list[Case],
+    today: date | None = None,
 ) -> dict[str, Any]:
-    """Plan every case under both rulebooks and summarise the differences (JSON-ready)."""
+    """Plan every case under both rulebooks, here, and summarise the differences (JSON-ready)."""
     today = today or date.today()
-    changes: list[CaseDiff] = []
-    errors: list[dict[str, Any]] = []
-    regions: Counter[str] = Counter()
-    for case in cases:
-        regions[case.assessment.region or NO_REGION] += 1
-        try:
-            before = plan(case.assessment, old, today=today)
-            after = plan(case.assessment, new, today=today)
-        except MatcherError as error:
-            errors.append(
-                {"line": case.line, "person_id": case.assessment.person_id, "error": str(error)}
-            )
-            continue
-        change = compare(case, before, after)
-        if change is not None:
-            changes.append(change)
-    return summarise(old.version, new.version, len(cases), regions, changes, errors)
+    found = [diff_case(c.line, c.assessment, (old, new), today) for c in cases]
+    return _summary(old.version, new.version, found, [])
+
+
+def diff_caseload(
+    old: Rulebook,
+    new: Rulebook,
+    folders: tuple[Folders, Folders],
+    caseload: Path,
+    today: date | None = None,
+    workers: int | None = None,
+) -> dict[str, Any]:
+    """The same for a caseload file, planned on ``workers`` processes (default: every core),
+    each compiling the two rulebooks (loaded here from ``folders``) once."""
+    today = today or date.today()
+    found: list[Found] = []
+    bad: list[dict[str, Any]] = []
+    for result in each_case(diff_case, lines_of(caseload), folders, today, workers, (old, new)):
+        if isinstance(result, dict):
+            bad.append(result)  # not an assessment
+        else:
+            found.append(result)
+    return _summary(old.version, new.version, found, bad)
+
+
+# One case's outcome: its region, what changed (None: nothing), and why it could not be planned.
+Found = tuple[str, "CaseDiff | None", "dict[str, Any] | None"]
+
+
+def diff_case(line: int, assessment: Assessment, books: Sequence[Rulebook], today: date) -> Found:
+    """A job (``caseload.each_case``): one case planned under both rulebooks and compared."""
+    region = assessment.region or NO_REGION
+    try:
+        before = plan(assessment, books[0], today=today)
+        after = plan(assessment, books[1], today=today)
+    except MatcherError as error:
+        return region, None, {"line": line, "person_id": assessment.person_id, "error": str(error)}
+    return region, compare(Case(line, assessment), before, after), None
+
+
+def _summary(
+    old_version: str, new_version: str, found: list[Found], bad: list[dict[str, Any]]
+) -> dict[str, Any]:
+    regions = Counter(region for region, _, _ in found)
+    changes = [change for _, change, _ in found if change is not None]
+    errors = [error for _, _, error in found if error is not None]
+    report = summarise(old_version, new_version, len(found), regions, changes, errors)
+    report["cases"] += len(bad)
+    report["planned"] = len(found) - len(errors)
+    report["errors"] = bad + errors
+    return report
 
 
 def summarise(

@@ -12,7 +12,7 @@ import pytest
 from matcher.cli.main import main
 from matcher.model.contract import Assessment
 from matcher.planning.planner import plan
-from matcher.reports.diff import Case, comparable, diff, read_caseload
+from matcher.reports.diff import Case, comparable, diff
 from matcher.rulebook import build as rulebook_module
 from matcher.rulebook.book import Rulebook
 from tests.conftest import CATALOGUE, RULES, TODAY
@@ -157,9 +157,29 @@ def test_the_command_prints_a_report_and_json(
     assert "By region" in out and "By need area:" in out
 
 
-def test_bad_caseload_lines_are_reported_not_fatal(tmp_path: Path, base: dict[str, Any]) -> None:
+def test_bad_caseload_lines_are_reported_not_fatal(
+    folders: tuple[Path, Path],
+    tmp_path: Path,
+    base: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     path = tmp_path / "c.jsonl"
     path.write_text(json.dumps(base) + "\n" + '{"person_id": "X"}\n\n', encoding="utf-8")
-    cases, errors = read_caseload(path)
-    assert [c.line for c in cases] == [1]
-    assert errors[0]["line"] == 2
+    old, new = folders
+    args = ["diff", str(old), str(new), "--caseload", str(path), "--json", "--workers", "1"]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["cases"], report["planned"]) == (2, 1)
+    assert [e["line"] for e in report["errors"]] == [2]
+
+
+def test_diff_on_every_core_reports_what_one_process_reports(
+    folders: tuple[Path, Path], caseload_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old, new = folders
+    args = ["diff", str(old), str(new), "--caseload", str(caseload_file), "--json"]
+    reports = []
+    for workers in ("1", "2"):
+        assert main([*args, "--today", "2026-11-01", "--workers", workers]) == 0
+        reports.append(json.loads(capsys.readouterr().out))
+    assert reports[0] == reports[1] and reports[0]["changed"] > 0
