@@ -219,7 +219,11 @@ def make_edge(
     lag: int = 0,
     conditional: bool = False,
 ) -> Edge:
-    return Edge(
+    """An edge joining exactly ``pairs``: each side's set is what the pairs name, so it must
+    join every before to every after (as a policy selector does)."""
+    before = frozenset(b for b, _ in pairs)
+    after = frozenset(a for _, a in pairs)
+    edge = Edge(
         id=edge_id,
         type=kind,
         lag_weeks=lag,
@@ -228,8 +232,12 @@ def make_edge(
         file="rules/sequencing.yaml",
         line=1,
         conditional=conditional,
-        pairs=tuple(sorted(pairs)),
+        before_ids=before,
+        after_ids=after,
     )
+    wanted = {(b, a) for b, a in pairs if a != b}  # nothing precedes itself
+    assert set(edge.pairs) == wanted, "pairs that are not one before×after product"
+    return edge
 
 
 @dataclass(frozen=True)

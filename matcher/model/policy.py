@@ -36,11 +36,20 @@ class Edge:
     file: str
     line: int
     conditional: bool
-    pairs: tuple[tuple[str, str], ...]  # (before id, after id), resolved against the catalogue
+    # the interventions each side's selector picks, resolved against the catalogue: every one
+    # of ``before_ids`` precedes every one of ``after_ids`` (never itself)
+    before_ids: frozenset[str]
+    after_ids: frozenset[str]
     before: str = ""  # the selectors as written, for pictures and explanations
     after: str = ""
     # firm: never set aside, even when more pressing work would otherwise miss the sentence
     firm: bool = False
+
+    @property
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        """Every (before, after) pair it joins, sorted: for views of the policy. Their number is
+        the product of the two sides, so loading and planning never build them."""
+        return tuple(sorted((b, a) for b in self.before_ids for a in self.after_ids if a != b))
 
 
 @dataclass(frozen=True)

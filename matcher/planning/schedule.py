@@ -8,6 +8,7 @@ finish in time is dropped, least pressing first, except mandated work, which sta
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -111,12 +112,10 @@ def plan_graph(
     for edge in edges:
         if edge.conditional and edge.id not in switched_on:
             continue
-        for before, after in edge.pairs:
-            if (
-                before in chosen - acts
-                and after in waits - acts
-                and (before, after) not in set_aside
-            ):
+        befores = sorted((chosen - acts) & edge.before_ids)
+        afters = sorted((waits - acts) & edge.after_ids) if befores else []
+        for before, after in itertools.product(befores, afters):
+            if before != after and (before, after) not in set_aside:
                 _add(graph, before, after, edge.type, edge.lag_weeks, edge.id)
     for choice in [c for c in choices if c.intervention.id in waits]:
         for prerequisite in choice.intervention.prerequisites:

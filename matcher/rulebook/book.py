@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,7 @@ from matcher.model.policy import Policy
 from matcher.model.rules import ComputedField, RuleSpec
 from matcher.model.vocabulary import Vocabulary
 from matcher.rulebook.sources import Sources
+from matcher.rulebook.union import union_graph
 
 
 @dataclass(frozen=True)
@@ -30,11 +32,17 @@ class Checked:
     problems: list[Problem]  # warnings only, once it loaded
     need_stages: frozenset[int]  # stages whose rules join need facts
     history_stages: frozenset[int]  # stages whose rules join history facts
-    sequencing_graph: nx.DiGraph  # every precedence any assessment could switch on
 
     @property
     def version(self) -> str:
         return self.sources.version
+
+    @functools.cached_property
+    def sequencing_graph(self) -> nx.DiGraph:
+        """Every precedence any assessment could switch on, pair by pair, with the policy lines
+        behind each (for views: its size is quadratic in the catalogue, so it is built when
+        first asked for, never to load or plan)."""
+        return union_graph(list(self.policy.edges), self.catalogue)
 
 
 @dataclass(frozen=True)

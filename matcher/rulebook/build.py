@@ -67,7 +67,7 @@ def _check_sources(sources: Sources) -> Checked:
     )
     rule_files = load_rules(sources, vocabulary, catalogue, texts.eligibility, problems)
     policy = load_policy(sources, vocabulary, rule_files, texts.plan, problems)
-    edges, graph = load_sequencing(sources, vocabulary, catalogue, rule_files, problems)
+    edges = load_sequencing(sources, vocabulary, catalogue, rule_files, problems)
     if policy is None:
         raise RulebookError(problems)
     policy = replace(policy, edges=edges)
@@ -101,7 +101,6 @@ def _check_sources(sources: Sources) -> Checked:
         sorted(problems),
         need_stages,
         history_stages,
-        graph,
     )
 
 

@@ -279,23 +279,34 @@ def conflicting_rules(rules: dict[str, RuleSpec], constants: dict[str, Any]) -> 
             memo[rule_id] = cases(rules[rule_id].condition, constants)
         return memo[rule_id]
 
+    # a verdict depends only on the two conditions (many catalogue rules share one): judged once
+    verdicts: dict[tuple[str, Condition, bool], str] = {}
+
+    def verdict(rec_id: str, exc_id: str) -> str:
+        exc_rule = rules[exc_id]
+        key = (rec_id, exc_rule.condition, exc_id.startswith("catalogue."))
+        if key not in verdicts:
+            everyone = lambda: _always(exc_rule, constants)  # noqa: E731 - asked only on overlap
+            verdicts[key] = _verdict(of(rec_id), of(exc_id), key[2], everyone)
+        return verdicts[key]
+
     shadowed: dict[tuple[str, str], list[str]] = defaultdict(list)
     overlapping: dict[tuple[str, str], list[str]] = defaultdict(list)
     for target in sorted(set(recommended) & set(excluded)):
         for rec_id, exc_id in itertools.product(
             sorted(recommended[target]), sorted(excluded[target])
         ):
-            rec, exc = of(rec_id), of(exc_id)
-            if rec_id == exc_id or rec is None or exc is None or not overlap(rec, exc):
-                continue
-            if _always(rules[exc_id], constants):
-                continue  # reported once, as an exclusion for everyone
-            if implies(rec, exc):
-                shadowed[rec_id, exc_id].append(target)
-            elif not exc_id.startswith("catalogue.") and (
-                implies(exc, rec) or overlap(rec, exc, shared=True)
-            ):
-                overlapping[rec_id, exc_id].append(target)
+            found = "" if rec_id == exc_id else verdict(rec_id, exc_id)
+            if found:
+                (shadowed if found == "shadowed" else overlapping)[rec_id, exc_id].append(target)
+    return _conflicts(rules, shadowed, overlapping)
+
+
+def _conflicts(
+    rules: dict[str, RuleSpec],
+    shadowed: dict[tuple[str, str], list[str]],
+    overlapping: dict[tuple[str, str], list[str]],
+) -> list[Problem]:
     problems = []
     for (rec_id, exc_id), targets in sorted(shadowed.items()):
         rule, other = rules[rec_id], rules[exc_id]
@@ -318,6 +329,20 @@ def conflicting_rules(rules: dict[str, RuleSpec], constants: dict[str, Any]) -> 
             )
         )
     return problems
+
+
+def _verdict(
+    rec: list[Case] | None, exc: list[Case] | None, catalogue: bool, for_everyone: Any
+) -> str:
+    """``shadowed``: the exclusion holds whenever the recommendation does; ``overlapping``: both
+    can (not said of catalogue eligibility); "": never both, or the exclusion is for everyone."""
+    if rec is None or exc is None or not overlap(rec, exc) or for_everyone():
+        return ""
+    if implies(rec, exc):
+        return "shadowed"
+    if not catalogue and (implies(exc, rec) or overlap(rec, exc, shared=True)):
+        return "overlapping"
+    return ""
 
 
 def _always(rule: RuleSpec, constants: dict[str, Any]) -> bool:

@@ -12,6 +12,7 @@ from matcher.model.rules import ComputedField, Outcome, RuleFiles, RuleSpec
 from matcher.model.vocabulary import Band, Vocabulary, suggest
 from matcher.rulebook.eligibility import catalogue_rule_texts
 from matcher.rulebook.fields import condition_parser
+from matcher.rulebook.language import ConditionParser
 from matcher.rulebook.outcomes import OUTCOMES, outcomes
 from matcher.rulebook.shapes import ExampleSpec, ThenSpec
 from matcher.rulebook.sources import LineDict, Sources, line_of, section, validated
@@ -109,6 +110,7 @@ def _eligibility_rules(
     problems: list[Problem],
 ) -> None:
     """The rules written by the catalogue's eligibility, run in the last stage of the rule files."""
+    parsers: dict[int, ConditionParser] = {}  # one per stage: the rule files are all read by now
     for intervention in catalogue.values():
         for raw in catalogue_rule_texts(intervention, vocabulary, eligibility_texts):
             spec = _rule(
@@ -122,6 +124,7 @@ def _eligibility_rules(
                 result,
                 problems,
                 intervention.line,
+                parsers,
             )
             if spec is not None:
                 result.rules.append(spec)
@@ -226,6 +229,7 @@ def _rule(
     rule_files: RuleFiles,
     problems: list[Problem],
     fixed_line: int | None = None,
+    parsers: dict[int, ConditionParser] | None = None,
 ) -> RuleSpec | None:
     line = fixed_line or line_of(rules, index)
 
@@ -239,7 +243,10 @@ def _rule(
     # in it is reported at once, and only then is the rule left out.
     rule_id = str(raw["id"]) if raw.get("id") else f"#{index + 1}"
     complete = _has_rule_keys(name, raw, rule_id, where, problems)
-    parser = condition_parser(stage, vocabulary, rule_files)
+    parser = (parsers or {}).get(stage) or condition_parser(stage, vocabulary, rule_files)
+    if parsers is not None:
+        parsers[stage] = parser
+    parser.problems = []
     condition = parser.parse(raw.get("when"))
     for message in parser.problems:
         problems.append(Problem(name, where("when"), f"rule {rule_id!r}: {message}"))

@@ -27,8 +27,8 @@ def load_sequencing(
     catalogue: dict[str, Intervention],
     rule_files: RuleFiles,
     problems: list[Problem],
-) -> tuple[tuple[Edge, ...], nx.DiGraph]:
-    """Every edge of rules/sequencing.yaml, and the union graph (a cycle in it is a Problem)."""
+) -> tuple[Edge, ...]:
+    """Every edge of rules/sequencing.yaml (a cycle in the union graph is a Problem)."""
     doc = document(sources, SEQUENCING_FILE, problems)
     stage = max([r.stage for r in rule_files.rules] + [1])
     edges = []
@@ -48,9 +48,8 @@ def load_sequencing(
                 (SEQUENCING_FILE, edge.line),
                 Outcome("switch", code=edge.id),
             )
-    graph = union_graph(edges, catalogue)
-    _check_acyclic(graph, problems)
-    return tuple(edges), graph
+    _check_acyclic(edges, catalogue, problems)
+    return tuple(edges)
 
 
 def _edge(
@@ -82,7 +81,8 @@ def _edge(
         file=SEQUENCING_FILE,
         line=line,
         conditional=spec.when is not None,
-        pairs=tuple(sorted({(b.id, a.id) for b in before for a in after if a.id != b.id})),
+        before_ids=frozenset(i.id for i in before),
+        after_ids=frozenset(i.id for i in after),
         before=describe_selector(spec.before),
         after=describe_selector(spec.after),
         firm=spec.firm,
@@ -134,43 +134,49 @@ def _check_selectors(
                         )
 
 
-def union_graph(edges: list[Edge], catalogue: dict[str, Intervention]) -> nx.DiGraph:
-    """Every precedence any assessment could switch on, plus catalogue prerequisites.
+def _check_acyclic(
+    edges: list[Edge], catalogue: dict[str, Intervention], problems: list[Problem]
+) -> None:
+    """A cycle anywhere in the union graph is a load error naming each edge, its file and line.
 
-    Each graph edge keeps ``places``: (what made it, file, line) for every policy line behind it.
-    """
+    Checked on a graph linear in the catalogue: each policy edge is one node that every
+    intervention it starts from leads into and that leads into every intervention it holds back,
+    so a cycle through it is a cycle of the union graph and the other way round (no two edge
+    nodes are joined), without building the union graph's pairs (their number is quadratic)."""
     graph = nx.DiGraph()
     graph.add_nodes_from(sorted(catalogue))
-    for edge in edges:
-        for before, after in edge.pairs:
-            graph.add_edge(before, after)
-            graph.edges[before, after].setdefault("places", []).append(
-                (edge.id, edge.file, edge.line)
-            )
+    for index, edge in enumerate(edges):
+        node = ("edge", index)
+        graph.add_edges_from((b, node) for b in sorted(edge.before_ids))
+        graph.add_edges_from((node, a) for a in sorted(edge.after_ids))
+    prerequisite = {}
     for intervention in catalogue.values():
-        for prerequisite in intervention.prerequisites:
-            if prerequisite in catalogue:
-                graph.add_edge(prerequisite, intervention.id)
-                graph.edges[prerequisite, intervention.id].setdefault("places", []).append(
-                    (f"prerequisite of {intervention.id}", intervention.file, intervention.line)
-                )
-    return graph
-
-
-def _check_acyclic(graph: nx.DiGraph, problems: list[Problem]) -> None:
-    """A cycle anywhere in the union graph is a load error naming each edge, its file and line."""
-    try:
-        cycle = nx.find_cycle(graph)
-    except nx.NetworkXNoCycle:
+        for first in intervention.prerequisites:
+            if first in catalogue:
+                graph.add_edge(first, intervention.id)
+                where = (f"prerequisite of {intervention.id}", intervention.file, intervention.line)
+                prerequisite[first, intervention.id] = where
+    if nx.is_directed_acyclic_graph(graph):  # one linear pass; finding the cycle is slower
         return
-    places = [place for u, v, *_ in cycle for place in graph.edges[u, v]["places"]]
-    steps = "; ".join(
-        f"{u} → {v} (by {', '.join(f'{what} at {file}:{line}' for what, file, line in graph.edges[u, v]['places'])})"
-        for u, v, *_ in cycle
+    cycle = nx.find_cycle(graph)
+    hops = [(u, v) for u, v, *_ in cycle]
+    steps = []  # (before, after, every policy line joining them)
+    for index, (u, v) in enumerate(hops):
+        if isinstance(u, tuple):
+            continue  # out of an edge node: counted with the step into it
+        after = hops[index + 1][1] if isinstance(v, tuple) else v
+        places = [
+            (e.id, e.file, e.line) for e in edges if u in e.before_ids and after in e.after_ids
+        ]
+        places += [prerequisite[u, after]] if (u, after) in prerequisite else []
+        steps.append((u, after, places))
+    said = "; ".join(
+        f"{u} → {v} (by {', '.join(f'{what} at {file}:{line}' for what, file, line in places)})"
+        for u, v, places in steps
     )
-    _, file, line = min(places, key=lambda p: (p[1], p[2]))
+    _, file, line = min((p for *_, places in steps for p in places), key=lambda p: (p[1], p[2]))
     problems.append(
         Problem(
-            file, line, f"the sequencing graph has a cycle, so no order could satisfy it: {steps}"
+            file, line, f"the sequencing graph has a cycle, so no order could satisfy it: {said}"
         )
     )
