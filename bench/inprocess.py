@@ -139,7 +139,7 @@ def run(rulebook: Rulebook, bodies: list[str], warmup: int = 200) -> dict[str, A
     }
 
 
-def plan_median_us(rulebook: Rulebook, bodies: list[str], warmup: int = 100) -> float:
+def plan_median_us(rulebook: Rulebook, bodies: list[str], warmup: int = 30) -> float:
     for body in bodies[:warmup]:
         plan(Assessment.model_validate_json(body), rulebook, today=TODAY)
     times = []
