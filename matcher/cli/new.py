@@ -48,6 +48,17 @@ FIELDS: dict[str, tuple[str, str]] = {
         "Do not write all to hide a gap.",
         f"[{TODO}]",
     ),
+    "pdus": (
+        "Probation delivery units it is provided in, from catalogue/pdus.yaml: in a region with "
+        "PDUs listed here, only those PDUs serve it; [] for whole regions. Each must lie in one "
+        "of regions.",
+        "[]",
+    ),
+    "capacity": (
+        "Places a year (people who can start it) where known, by region or PDU id, for example "
+        "{london: 200}; {} when not known. Read by the commissioning report, never by a plan.",
+        "{}",
+    ),
     "wait_weeks": ("Typical wait from referral to start, in weeks: 0 to 104.", TODO),
     "accessibility": (
         "Each true or false. ld_adapted: adapted for learning disability or low literacy, or "
@@ -95,7 +106,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "read_on": ("The date its facts were read from the source: YYYY-MM-DD.", TODO),
 }
 # Optional fields left out of a new entry: withdrawal is for later, contracts are in contracts.yaml.
-NOT_WRITTEN = ("id", "file", "line", "status", "withdrawn_on", "contracts")
+NOT_WRITTEN = ("id", "file", "line", "status", "withdrawn_on", "contracts", "pdu_regions")
 ACCESSIBILITY = ("ld_adapted", "women_only", "interpreter")
 # The optional keys of eligibility and exclusions, with what each takes besides its codes.
 OPTIONAL_KEYS: dict[str, tuple[tuple[str, str], ...]] = {

@@ -480,7 +480,14 @@ def test_the_skeleton_holds_every_field_of_an_intervention_each_explained(
         ["gambling_harm_support", "--rules", str(rules), "--catalogue", str(catalogue)], capsys
     )
     (entry,) = yaml.safe_load("interventions:\n" + out)["interventions"]
-    optional = {"file", "line", "status", "withdrawn_on", "contracts"}  # not written by `new`
+    optional = {
+        "file",
+        "line",
+        "status",
+        "withdrawn_on",
+        "contracts",
+        "pdu_regions",
+    }  # not by `new`
     assert set(entry) == set(Intervention.model_fields) - optional
     assert entry["id"] == "gambling_harm_support"
     lines = out.splitlines()
