@@ -68,7 +68,6 @@ def run(n: int, folder: Path, workers: int | None = None) -> dict[str, Any]:
     return {
         "n": count,
         "failed": failed,
-        "stuck": [],
         "workers": workers,
         "seconds": seconds,
         "plans_per_s": count / seconds,

@@ -109,7 +109,12 @@ def run(ref: str, bodies: list[str], warmup: int = 100) -> dict[str, Any]:
         text=True,
     ).stdout.strip()
     try:
-        then, now = _Worker(tree), _Worker(ROOT)
+        then = _Worker(tree)
+        try:
+            now = _Worker(ROOT)
+        except BaseException:
+            then.close()
+            raise
         try:
             for body in bodies[:warmup]:
                 then.plan(body)
@@ -130,6 +135,8 @@ def run(ref: str, bodies: list[str], warmup: int = 100) -> dict[str, Any]:
         )
         shutil.rmtree(folder, ignore_errors=True)
     both = [(a, b) for a, b in pairs if a["ok"] and b["ok"]]
+    if not both:
+        raise RuntimeError(f"{ref} planned none of the cases this commit planned")
     before = summary_us([a["s"] for a, _ in both])
     after = summary_us([b["s"] for _, b in both])
     actions_before = sorted(a["actions"] for a, _ in both)

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from matcher.model.errors import RulebookError
+from matcher.model.errors import MatcherError, RulebookError
 from matcher.reports.caseload import Folders
 from matcher.reports.diff import diff_caseload, render
 from matcher.rulebook.build import load
@@ -29,7 +29,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
         Folders(args.old, args.catalogue_old or DEFAULT_CATALOGUE),
         Folders(args.new, args.catalogue_new or DEFAULT_CATALOGUE),
     )
-    report = diff_caseload(books[0], books[1], folders, args.caseload, args.today, args.workers)
+    try:
+        report = diff_caseload(books[0], books[1], folders, args.caseload, args.today, args.workers)
+    except MatcherError as error:  # a worker process stopped
+        print(f"the diff stopped: {error}")
+        return 1
     print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else render(report))
     return 0
 

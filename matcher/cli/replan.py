@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from matcher.cli.common import add_folders, folders
-from matcher.model.errors import RulebookError
+from matcher.model.errors import MatcherError, RulebookError
 from matcher.reports.caseload import Folders, cores, each_case, lines_of, plan_json
 from matcher.rulebook.build import load
 
@@ -41,6 +41,9 @@ def cmd_replan(args: argparse.Namespace) -> int:
             else:
                 failed += 1
                 out.write(json.dumps(result, ensure_ascii=False) + "\n")
+    except MatcherError as error:  # a worker stopped: what was written stands, the rest did not
+        print(f"stopped after {planned + failed} case(s): {error}", file=sys.stderr)
+        return 1
     finally:
         if args.out:
             out.close()

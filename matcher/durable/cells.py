@@ -9,7 +9,11 @@ one engine rule standing for every rule that holds there. A person's value lies 
 the field fires at most once, and reports every rule that holds, each under its own id and text.
 
 Exact by construction: whether such a rule holds depends only on which cell the value lies in,
-and a rule is listed in a cell when it holds at a value of that cell. A field the person lacks
+and a rule is listed in a cell when it holds at a value of that cell. This assumes a field holds
+values of the kind its rules compare with: codes (strings) for codes, numbers for numbers, as
+the rule language and the fact builder ensure (ordering comparisons are refused on code fields,
+and number fields are written from validated numbers). durable_rules compares a string with a
+number as text, which no cell reproduces, so a number field must never hold a string. A field the person lacks
 fires nothing, as before: durable_rules' comparisons are false on a missing field, and negations
 are pushed down to the tests (``conditions.negate``), so no rule of this shape holds there either.
 """
@@ -58,7 +62,7 @@ Rule = tuple[str, Expr]
 def single_field(expr: Expr) -> tuple[str, str] | None:
     """The one field a condition tests and what it holds (``codes`` or ``numbers``), if it tests
     one field with comparisons only (codes compared for equality, or finite numbers); else None."""
-    tests = _leaves(expr)
+    tests = leaves(expr)
     fields = {t.field for t in tests}
     if len(fields) != 1 or any(t.op not in _OPS for t in tests):
         return None
@@ -76,15 +80,16 @@ def single_field(expr: Expr) -> tuple[str, str] | None:
 def cells(field: str, kind: str, rules: list[Rule]) -> list[tuple[Expr, tuple[str, ...]]]:
     """The cells of ``field`` in which some of ``rules`` hold: (condition, ids of those rules).
     Empty when the field's codes are too many to compile this way."""
-    values = sorted({t.value for _, expr in rules for t in _leaves(expr)})
+    values = sorted({t.value for _, expr in rules for t in leaves(expr)})
     if kind == "codes":
         found = _code_cells(field, values, rules)
-        return [] if any(len(_leaves(expr)) > MOST_CODES for expr, _ in found) else found
+        return [] if any(len(leaves(expr)) > MOST_CODES for expr, _ in found) else found
     return _number_cells(field, values, rules)
 
 
-def _leaves(expr: Expr) -> list[Test]:
-    return [expr] if isinstance(expr, Test) else [t for p in expr.parts for t in _leaves(p)]
+def leaves(expr: Expr) -> list[Test]:
+    """Every test of a condition."""
+    return [expr] if isinstance(expr, Test) else [t for p in expr.parts for t in leaves(p)]
 
 
 def _holding(rules: list[Rule], x: Any) -> tuple[str, ...]:

@@ -8,8 +8,9 @@ Guards (each pinned by a test in tests/integration/test_engine_guards.py), from 
   sessions far below the engine's 1,024 (the 1,025th breaks a ruleset for good);
 * facts asserted one at a time, never as a batch (a batch holding a fact no rule matches skips
   its actions and makes the next ``delete_state`` segfault), so no catch-all rule fires once per
-  fact; deleting a session in which no action ran also segfaults, so then, and only then, one
-  more fact is asserted, which the session rule (``SESSION``, in every ruleset) matches; every fact has an ``id`` (identical facts raise MessageObservedException); each fact
+  fact; deleting a session in which no action ran also segfaults, so then, and only then (also
+  when a fact was refused), one more fact is asserted, which the session rule (``SESSION``, in
+  every ruleset) matches; every fact has an ``id`` (identical facts raise MessageObservedException); each fact
   carries only the fields the stage's rules test (smaller facts, less JSON per firing);
 * ``MessageNotHandledException`` is an empty result, not an error;
 * definitions are deep-copied before registering (registering deletes ``run`` from them);
@@ -22,6 +23,7 @@ Guards (each pinned by a test in tests/integration/test_engine_guards.py), from 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
 import json
@@ -57,6 +59,7 @@ class _Session:
     """What one evaluation collects: the rules that fired, and any action failure."""
 
     def __init__(self) -> None:
+        self.ran = False  # some action ran: only then may the session be deleted
         self.firings: list[Firing] = []
         self.error: str | None = None
 
@@ -113,6 +116,9 @@ def _guarded(rule_id: str, action: Callable[[Any], None]) -> Callable[[Any], Non
     first and records it, so ``evaluate`` raises instead of silently losing a firing."""
 
     def run(c: Any) -> None:  # exactly one parameter: two would make durable treat it as async
+        session = _sessions.get(str(c.s.sid))
+        if session is not None:
+            session.ran = True
         try:
             action(c)
         except BaseException as error:  # re-raised by evaluate as EngineError
@@ -144,7 +150,10 @@ class Engine:
                 members = compiled.rule_ids(rule_id)
                 action = _action(rule_id, {m: derivations.get(m, ()) for m in members})
                 rule["run"] = _guarded(rule_id, action)
-            definition[SESSION] = {**copy.deepcopy(_SESSION_RULE), "run": _ignore}
+            definition[SESSION] = {
+                **copy.deepcopy(_SESSION_RULE),
+                "run": _guarded(SESSION, _ignore),
+            }
             name = f"matcher_s{compiled.stage}_{tag}_{next(_sid_counter)}"
             self._host.register_rulesets({name: definition})
             self._names[compiled.stage] = name
@@ -192,8 +201,6 @@ class Engine:
                 # one at a time: a batch holding a fact no rule matches would skip its actions
                 # and make delete_state segfault (durable_rules.md)
                 self._assert(name, {**kept, "sid": sid})
-            if not session.firings:  # no action ran: deleting the session would segfault
-                self._assert(name, {**_SESSION_FACT, "sid": sid})
             if session.error is not None:
                 raise EngineError(f"a rule action failed: {session.error}")
             members = self._members[stage]
@@ -204,7 +211,11 @@ class Engine:
             ]
         finally:
             try:
-                self._host.delete_state(name, sid)
+                if not session.ran:  # deleting a session where no action ran would segfault
+                    with contextlib.suppress(EngineError):
+                        self._assert(name, {**_SESSION_FACT, "sid": sid})
+                if session.ran:  # else leave it: one session lost is better than a crash
+                    self._host.delete_state(name, sid)
             finally:
                 del _sessions[sid]
                 self._slots.release()
@@ -245,7 +256,10 @@ def probe_compile(stages: list[CompiledStage], timeout: float = 20.0) -> str | N
     A definition past an engine limit can hang ``create_ruleset`` forever with the GIL held, or
     crash the process; neither may happen in the service, so new rules are tried here first.
     """
-    payload = json.dumps({f"probe_{c.stage}": c.definition for c in stages})
+    # as the engine registers them: with the session rule it adds to every ruleset
+    payload = json.dumps(
+        {f"probe_{c.stage}": {**c.definition, SESSION: _SESSION_RULE} for c in stages}
+    )
     try:
         done = subprocess.run(
             [sys.executable, "-c", _PROBE],

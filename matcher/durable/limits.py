@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 
-from matcher.durable.patterns import engine_rules_of
+from matcher.durable.cells import leaves
+from matcher.durable.patterns import cells_of, engine_rules_of
 from matcher.model.errors import Problem
 from matcher.model.rules import RuleSpec
 
@@ -33,12 +34,12 @@ def check_limits(rules: list[RuleSpec], person_field_count: int) -> list[Problem
         # on one field compile per value (patterns.compile_stages), so neither the rules' count
         # nor error 108 (more than 256 rules with one condition) applies to them
         engine_rules = len(engine_rules_of(members))
-        if engine_rules > MAX_RULES_PER_RULESET:
+        if engine_rules + 1 > MAX_RULES_PER_RULESET:  # the engine adds its session rule
             problems.append(
                 Problem(
                     first.file,
                     first.line,
-                    f"stage {stage} has {engine_rules} rules; durable_rules allows at most {MAX_RULES_PER_RULESET} per ruleset (error 106): move rules to another stage",
+                    f"stage {stage} has {engine_rules} rules; durable_rules allows at most {MAX_RULES_PER_RULESET - 1} per ruleset (error 106): move rules to another stage",
                 )
             )
         problems += _node_limits(stage, members)
@@ -58,8 +59,12 @@ def _node_limits(stage: int, members: list[RuleSpec]) -> list[Problem]:
     fact type can end up under that type's node, so we count per fact type: a safe bound."""
     tests: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
     crossed: dict[str, RuleSpec] = {}
-    for rule in members:
-        for fact_type, fact_tests in rule.condition.tests_by_fact():
+    by_id = {rule.id: rule for rule in members}
+    # the rules' own tests, and those of the cells they compile into (patterns.cells_of)
+    found = [(r, r.condition.tests_by_fact()) for r in members]
+    found += [(by_id[ids[0]], [("person", leaves(expr))]) for _, expr, ids in cells_of(members)[0]]
+    for rule, by_fact in found:
+        for fact_type, fact_tests in by_fact:
             for test in fact_tests:
                 tests[fact_type].add((test.field, test.op, json.dumps(test.value)))
                 if len(tests[fact_type]) > MAX_TESTS_PER_NODE:  # point at the rule that crossed it

@@ -48,22 +48,10 @@ def engine_rules_of(
     rules: list[RuleSpec],
 ) -> dict[str, tuple[list[dict[str, Any]], tuple[str, ...]]]:
     """One stage's engine rules, by name: (their ``all`` patterns, the rule ids they stand for)."""
-    by_field: dict[tuple[str, str], list[RuleSpec]] = defaultdict(list)
-    rest: list[RuleSpec] = []
-    for rule in rules:
-        field = _excluding_on_one_field(rule)
-        if field is None:
-            rest.append(rule)
-        else:
-            by_field[field].append(rule)
-    found: dict[str, tuple[list[dict[str, Any]], tuple[str, ...]]] = {}
-    for (name, kind), group in sorted(by_field.items()):
-        person = [(r.id, r.condition.person) for r in group if r.condition.person is not None]
-        split = cells(name, kind, person) if _conditions(group) > 1 else []
-        if not split:
-            rest += group
-        for number, (expr, ids) in enumerate(split):
-            found[f"{CELL_PREFIX}{name}.{number}"] = ([{"p": fact_pattern(PERSON, expr)}], ids)
+    split, rest = cells_of(rules)
+    found: dict[str, tuple[list[dict[str, Any]], tuple[str, ...]]] = {
+        name: ([{"p": fact_pattern(PERSON, expr)}], ids) for name, expr, ids in split
+    }
     same: dict[str, tuple[list[dict[str, Any]], list[str]]] = {}
     for rule in sorted(rest, key=lambda r: r.id):
         patterns = condition_patterns(rule.condition)
@@ -82,6 +70,30 @@ def _excluding_on_one_field(rule: RuleSpec) -> tuple[str, str] | None:
     if not rule.outcomes or any(o.kind != "exclude" for o in rule.outcomes):
         return None
     return single_field(rule.condition.person)
+
+
+def cells_of(
+    rules: list[RuleSpec],
+) -> tuple[list[tuple[str, Expr, tuple[str, ...]]], list[RuleSpec]]:
+    """The cells of a stage's one-field exclusion rules (name, condition, rule ids), and the
+    rules left to compile one engine rule per distinct condition."""
+    by_field: dict[tuple[str, str], list[RuleSpec]] = defaultdict(list)
+    rest: list[RuleSpec] = []
+    for rule in rules:
+        field = _excluding_on_one_field(rule)
+        if field is None:
+            rest.append(rule)
+        else:
+            by_field[field].append(rule)
+    found = []
+    for (name, kind), group in sorted(by_field.items()):
+        person = [(r.id, r.condition.person) for r in group if r.condition.person is not None]
+        split = cells(name, kind, person) if _conditions(group) > 1 else []
+        if not split:
+            rest += group
+        for number, (expr, ids) in enumerate(split):
+            found.append((f"{CELL_PREFIX}{name}.{number}", expr, ids))
+    return found, rest
 
 
 def _conditions(rules: list[RuleSpec]) -> int:

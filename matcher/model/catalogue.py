@@ -190,23 +190,16 @@ class Intervention(BaseModel):
             raise ValueError("a withdrawn intervention needs withdrawn_on, and only it")
         return self
 
-    def serves(self, region: str, on: date | None = None, pdu: str | None = None) -> bool:
-        """Provided in ``region`` (by a contract live ``on`` that day, if contracted), and in
-        ``pdu`` (one of the region's) where the entry lists PDUs of that region."""
+    def serves(self, region: str, on: date | None = None) -> bool:
+        """Provided in ``region`` (by a contract live ``on`` that day, if contracted), in part
+        of it where the entry lists some of its PDUs (rule ``catalogue.<id>.pdu`` says which)."""
         if self.status == "withdrawn":
             return False
         if self.regions == "contracted":
             return any(
                 region in c.regions and (on is None or c.live_on(on)) for c in self.contracts
             )
-        if not (self.regions == "all" or region in self.regions):
-            return False
-        return not (pdu and self.pdus_in(region)) or pdu in self.pdus
-
-    def pdus_in(self, region: str) -> list[str]:
-        """The PDUs of ``region`` it is listed in (none: the whole region, if it serves it).
-        Needs the PDUs' regions: the loader keeps them in ``pdu_regions``."""
-        return [p for p in self.pdus if self.pdu_regions.get(p) == region]
+        return self.regions == "all" or region in self.regions
 
     def places(self, on: date | None = None) -> list[str] | None:
         """Where it is provided: regions served whole, and the PDUs listed (None: everywhere)."""

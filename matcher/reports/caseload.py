@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,6 +22,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from matcher.model.contract import Assessment
+from matcher.model.errors import MatcherError
 from matcher.rulebook.book import Rulebook
 from matcher.rulebook.build import load
 
@@ -41,8 +45,11 @@ class Folders:
 _books: list[Rulebook] = []  # in a worker process: its rulebooks, compiled once
 
 
-def _start(folders: Sequence[Folders]) -> None:
+def _start(folders: Sequence[Folders], versions: Sequence[str | None]) -> None:
     _books[:] = [_load(f) for f in folders]
+    for book, wanted in zip(_books, versions, strict=True):
+        if wanted is not None and book.version != wanted:  # the files changed under the run
+            raise MatcherError(f"the rules changed during the run: {wanted} became {book.version}")
 
 
 def _run(task: tuple[Job[T], list[tuple[int, str]], date]) -> list[T | dict[str, Any]]:
@@ -95,11 +102,24 @@ def each_case(
         for line, text in lines:
             yield _one(job, line, text, here, today)
         return
+    versions = [b.version for b in books] if books is not None else [None] * len(folders)
     context = multiprocessing.get_context("spawn")  # no engine state is ever copied by fork
-    with context.Pool(workers, initializer=_start, initargs=(list(folders),)) as pool:
-        tasks = ((job, chunk, today) for chunk in _chunks(lines))
-        for results in pool.imap(_run, tasks):
-            yield from results
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start, initargs=(list(folders), versions)
+    ) as pool:
+        waiting: deque[Future[list[T | dict[str, Any]]]] = deque()
+        try:
+            for chunk in _chunks(lines):  # a few chunks ahead per worker, read as needed
+                waiting.append(pool.submit(_run, (job, chunk, today)))
+                if len(waiting) >= 4 * workers:
+                    yield from waiting.popleft().result()
+            while waiting:
+                yield from waiting.popleft().result()
+        except BrokenProcessPool as error:  # a worker died or could not load the rules
+            raise MatcherError(f"a worker process stopped: {error}") from error
+        finally:
+            for future in waiting:
+                future.cancel()
 
 
 def _load(folders: Folders) -> Rulebook:
@@ -119,7 +139,6 @@ def _chunks(lines: Iterable[tuple[int, str]]) -> Iterator[list[tuple[int, str]]]
 
 def plan_json(line: int, assessment: Assessment, books: Sequence[Rulebook], today: date) -> Any:
     """A job: the plan under the first rulebook, as JSON text (or the error, as a dict)."""
-    from matcher.model.errors import MatcherError
     from matcher.planning.planner import plan
 
     try:

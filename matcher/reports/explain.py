@@ -21,7 +21,8 @@ MISSING = "(not given)"
 
 
 def relevant_facts(rule: RuleSpec, facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The fields of the matched facts that ``rule`` tests (need and derived facts whole).
+    """The fields of the matched facts that ``rule`` tests (need and derived facts as the engine
+    was given them: the fields some rule of the stage tests, ADR 0010).
 
     >>> from matcher.model.conditions import Condition, Test
     >>> rule = RuleSpec("r", "", "", 1, "f", 1, Condition(Test("age", "lt", 25), ()), ())

@@ -171,6 +171,18 @@ def _with_pdus(
                         f"not in its regions; add {region!r} to regions or remove the PDU",
                     )
                 )
+    if isinstance(intervention.regions, list):
+        served = {*intervention.regions, *intervention.pdus}
+        for area in sorted(set(intervention.capacity) - served):
+            if area in vocabulary.regions or area in vocabulary.pdus:
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        f"{intervention.id}: capacity for {area!r}, where it is not provided; "
+                        "give capacity only for its regions or its PDUs",
+                    )
+                )
     return intervention.model_copy(update={"pdu_regions": known}) if known else intervention
 
 

@@ -139,16 +139,22 @@ def _check_acyclic(
 ) -> None:
     """A cycle anywhere in the union graph is a load error naming each edge, its file and line.
 
-    Checked on a graph linear in the catalogue: each policy edge is one node that every
-    intervention it starts from leads into and that leads into every intervention it holds back,
-    so a cycle through it is a cycle of the union graph and the other way round (no two edge
-    nodes are joined), without building the union graph's pairs (their number is quadratic)."""
+    Checked on a graph linear in the catalogue, without the union graph's pairs (their number is
+    quadratic): each policy edge is a hub node that every intervention it starts from leads into
+    and that leads into every intervention it holds back. Nothing precedes itself, so an
+    intervention on both sides of one edge gets a hub of its own leading to the others. A cycle
+    through the hubs is then a cycle of the union graph and the other way round (no two hubs are
+    joined)."""
     graph = nx.DiGraph()
     graph.add_nodes_from(sorted(catalogue))
     for index, edge in enumerate(edges):
-        node = ("edge", index)
-        graph.add_edges_from((b, node) for b in sorted(edge.before_ids))
-        graph.add_edges_from((node, a) for a in sorted(edge.after_ids))
+        both = edge.before_ids & edge.after_ids
+        sides = [(edge.before_ids - both, edge.after_ids)]
+        sides += [(frozenset([one]), edge.after_ids - {one}) for one in sorted(both)]
+        for part, (before, after) in enumerate(sides):
+            hub = ("edge", index, part)
+            graph.add_edges_from((b, hub) for b in sorted(before))
+            graph.add_edges_from((hub, a) for a in sorted(after))
     prerequisite = {}
     for intervention in catalogue.values():
         for first in intervention.prerequisites:
@@ -158,15 +164,14 @@ def _check_acyclic(
                 prerequisite[first, intervention.id] = where
     if nx.is_directed_acyclic_graph(graph):  # one linear pass; finding the cycle is slower
         return
-    cycle = nx.find_cycle(graph)
-    hops = [(u, v) for u, v, *_ in cycle]
+    # the cycle's interventions in order (hubs left out), from wherever find_cycle started
+    order = [u for u, _, *_ in nx.find_cycle(graph) if not isinstance(u, tuple)]
     steps = []  # (before, after, every policy line joining them)
-    for index, (u, v) in enumerate(hops):
-        if isinstance(u, tuple):
-            continue  # out of an edge node: counted with the step into it
-        after = hops[index + 1][1] if isinstance(v, tuple) else v
+    for u, after in zip(order, [*order[1:], order[0]], strict=True):
         places = [
-            (e.id, e.file, e.line) for e in edges if u in e.before_ids and after in e.after_ids
+            (e.id, e.file, e.line)
+            for e in edges
+            if u in e.before_ids and after in e.after_ids and u != after
         ]
         places += [prerequisite[u, after]] if (u, after) in prerequisite else []
         steps.append((u, after, places))

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from matcher.cli.main import main
 from matcher.model.contract import Assessment
+from matcher.model.errors import MatcherError
 from matcher.planning.planner import plan
 from matcher.reports import synth
+from matcher.reports.caseload import Folders, each_case, lines_of, plan_json
 from matcher.rulebook.book import Rulebook
-from tests.conftest import TODAY
+from tests.conftest import CATALOGUE, RULES, TODAY
 
 
 @pytest.fixture(scope="module")
@@ -44,3 +47,14 @@ def test_every_core_gives_what_one_process_gives(
     first = Assessment.model_validate_json(caseload.read_text(encoding="utf-8").splitlines()[0])
     expected = plan(first, rulebook, today=TODAY).model_dump_json(exclude_none=True)
     assert lines[0] == expected
+
+
+def test_a_worker_that_cannot_start_stops_the_run_with_an_error_never_a_hang(
+    caseload: Path, rulebook: Rulebook
+) -> None:
+    """Workers load the rules from the folders; if those are not the rules the run began with
+    (changed under it), each worker refuses to start and the run stops with an error."""
+    stale = SimpleNamespace(version="sha256:not-these-rules")
+    folders = [Folders(RULES, CATALOGUE)]
+    with pytest.raises(MatcherError, match="worker process stopped"):
+        list(each_case(plan_json, lines_of(caseload), folders, TODAY, 2, [stale]))  # type: ignore[list-item]

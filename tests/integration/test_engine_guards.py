@@ -214,6 +214,28 @@ def test_adapter_sessions_in_which_nothing_fires_are_deleted_safely() -> None:
     assert done.stdout.strip() == "['r1'] 0"
 
 
+def test_a_fact_refused_before_any_action_ran_is_an_error_not_a_crash() -> None:
+    done = run_python(
+        """
+        from matcher.durable.engine import Engine, open_sessions
+        from matcher.model.engine import CompiledStage
+        from matcher.model.errors import EngineError
+        rule = {"r": {"all": [{"p": {"$and": [{"t": "person"}, {"f": "zzz"}]}}]}}
+        engine = Engine([CompiledStage(1, rule)], {}, "sha256:abc")
+        for _ in range(3):
+            try:
+                engine.evaluate(1, [{"t": "person", "id": "p", "f": 1},
+                                    {"t": "person", "id": "q", "f": object()}])
+            except EngineError:
+                print("refused")
+        print([f.rule_id for f in engine.evaluate(1, [{"t": "person", "id": "p", "f": "zzz"}])],
+              open_sessions())
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:4] == ["refused"] * 3 + ["['r'] 0"]
+
+
 def test_adapter_facts_of_which_no_rule_matches_some_run_actions_and_survive() -> None:
     done = run_python(
         """
@@ -490,12 +512,13 @@ def test_raw_create_ruleset_rejects_4097_rules_and_257_identical_conditions() ->
 def test_check_limits_reports_too_many_rules_in_one_stage() -> None:
     grid = [
         rule(f"r{i:04d}", AnyOf((FieldTest("age", "eq", i // 64), FieldTest("ogrs", "eq", i % 64))))
-        for i in range(MAX_RULES_PER_RULESET + 1)
+        for i in range(MAX_RULES_PER_RULESET)
     ]
+    # the engine adds its session rule to every ruleset: 4,095 of ours fit, 4,096 do not
     assert check_limits(grid[:-1], 10) == []
     problems = check_limits(grid, 10)
     assert [p.message for p in problems] == [
-        "stage 1 has 4097 rules; durable_rules allows at most 4096 per ruleset (error 106): "
+        "stage 1 has 4096 rules; durable_rules allows at most 4095 per ruleset (error 106): "
         "move rules to another stage"
     ]
 

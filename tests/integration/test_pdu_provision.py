@@ -1,6 +1,7 @@
 """Provision by probation delivery unit (issue 12 item 3): an entry may be provided only in some
 PDUs of a region; a person whose PDU is known is served only there, one whose PDU is not known is
-served wherever their region is, and copies in other areas never multiply what a plan lists."""
+served wherever their region is; one entry serves every PDU it lists, so local provision needs no
+copies of an entry."""
 
 from __future__ import annotations
 
@@ -98,6 +99,7 @@ def test_a_region_with_no_pdus_listed_is_served_whole(
         ("all", "    pdus: [newcastle_upon_tyne]\n", "pdus needs regions as a list"),
         ("[north_east]", "    pdus: [newcastle_upon_tyn]\n", "unknown pdus code"),
         ("[north_east]", "    capacity: {newcastle: 4}\n", "unknown capacity code"),
+        ("[north_east]", "    capacity: {wales: 4}\n", "capacity for 'wales', where it is not"),
     ],
 )
 def test_a_bad_pdu_listing_is_a_problem_with_file_and_line(
