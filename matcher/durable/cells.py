@@ -20,6 +20,7 @@ are pushed down to the tests (``conditions.negate``), so no rule of this shape h
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Callable
@@ -60,10 +61,13 @@ Rule = tuple[str, Expr]
 
 
 def single_field(expr: Expr) -> tuple[str, str] | None:
-    """The one field a condition tests and what it holds (``codes`` or ``numbers``), if it tests
-    one field with comparisons only (codes compared for equality, or finite numbers); else None."""
+    """The one field a condition tests and how (``codes``, ``numbers`` or ``presence``), if it
+    tests one field with comparisons only (codes compared for equality, or finite numbers) or
+    only whether it is there (a flag, a code the person has); else None."""
     tests = leaves(expr)
     fields = {t.field for t in tests}
+    if len(fields) == 1 and all(t.op in ("ex", "nex") for t in tests):
+        return fields.pop(), "presence"
     if len(fields) != 1 or any(t.op not in _OPS for t in tests):
         return None
     if all(isinstance(t.value, str) and t.op in ("eq", "ne") for t in tests):
@@ -97,6 +101,8 @@ def _holding(rules: list[Rule], x: Any) -> tuple[str, ...]:
 
 
 def _holds(expr: Expr | None, x: Any) -> bool:
+    if isinstance(expr, Test) and expr.op in ("ex", "nex"):  # x: whether the field is there
+        return bool(x) is (expr.op == "ex")
     if isinstance(expr, Test):
         return _OPS[expr.op](x, expr.value)
     if isinstance(expr, AllOf):
@@ -104,6 +110,28 @@ def _holds(expr: Expr | None, x: Any) -> bool:
     if isinstance(expr, AnyOf):
         return any(_holds(p, x) for p in expr.parts)
     return False
+
+
+# Presence fields are compiled together, this many at a time: one engine rule per combination of
+# them being there or not (2**5 = 32 at most), so the chunk fires once whatever holds.
+PRESENCE_CHUNK = 5
+
+
+def presence_cells(rules: list[tuple[str, Rule]]) -> list[tuple[Expr, tuple[str, ...]]]:
+    """Cells for rules that each test whether one field is there (``(field, rule)`` pairs): the
+    fields in chunks, one cell per combination of presence in a chunk where some rule holds."""
+    fields = sorted({field for field, _ in rules})
+    found: list[tuple[Expr, tuple[str, ...]]] = []
+    for start in range(0, len(fields), PRESENCE_CHUNK):
+        chunk = fields[start : start + PRESENCE_CHUNK]
+        mine = [(field, rule) for field, rule in rules if field in chunk]
+        for there in itertools.product((True, False), repeat=len(chunk)):
+            value = dict(zip(chunk, there, strict=True))
+            ids = tuple(i for field, (i, expr) in mine if _holds(expr, value[field]))
+            if ids:
+                tests = tuple(Test(f, "ex" if value[f] else "nex") for f in chunk)
+                found.append((_all(tests), ids))
+    return found
 
 
 def _code_cells(

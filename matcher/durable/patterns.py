@@ -6,7 +6,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from matcher.durable.cells import CELL_PREFIX, cells, single_field
+from matcher.durable.cells import CELL_PREFIX, cells, presence_cells, single_field
 from matcher.model.conditions import AllOf, Condition, Expr, Test
 from matcher.model.engine import DERIVED, HISTORY, KEPT, NEED, PERSON, CompiledStage
 from matcher.model.rules import RuleSpec
@@ -86,7 +86,17 @@ def cells_of(
         else:
             by_field[field].append(rule)
     found = []
+    present = [(name, r) for (name, kind), g in by_field.items() if kind == "presence" for r in g]
+    if len({name for name, _ in present}) > 1:  # one field alone is one condition already
+        split = presence_cells(
+            [(name, (r.id, r.condition.person)) for name, r in present if r.condition.person]
+        )
+        found += [(f"{CELL_PREFIX}presence.{n}", expr, ids) for n, (expr, ids) in enumerate(split)]
+    else:
+        rest += [r for _, r in present]
     for (name, kind), group in sorted(by_field.items()):
+        if kind == "presence":
+            continue
         person = [(r.id, r.condition.person) for r in group if r.condition.person is not None]
         split = cells(name, kind, person) if _conditions(group) > 1 else []
         if not split:

@@ -53,6 +53,14 @@ def _fired(stages: list[CompiledStage], value: Any) -> list[str]:
         engine.close()
 
 
+def _fired_fact(stages: list[CompiledStage], fact: dict[str, Any]) -> list[str]:
+    engine = Engine(stages, {}, "sha256:cells")
+    try:
+        return sorted({f.rule_id for f in engine.evaluate(1, [fact])})
+    finally:
+        engine.close()
+
+
 def _one_by_one(rules: list[RuleSpec]) -> list[CompiledStage]:
     definition = {r.id: {"all": condition_patterns(r.condition)} for r in rules}
     return [CompiledStage(1, definition)]
@@ -104,3 +112,32 @@ def test_regions_fire_once_for_every_intervention_not_served() -> None:
     assert [f.rule_id for f in fired] == ["catalogue.x3.region"]
     assert len({id(f.facts) for f in other}) == 1  # one firing for all four
     assert sorted(f.rule_id for f in other) == [f"catalogue.x{n}.region" for n in range(1, 5)]
+
+
+PRESENT = ["f1", "f2", "f3", "f4", "f5", "f6", "f7"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(PRESENT),
+            st.lists(st.sampled_from(["ex", "nex"]), min_size=1, max_size=2),
+            st.booleans(),
+        ),
+        min_size=2,
+        max_size=8,
+    ),
+    st.sets(st.sampled_from(PRESENT)),
+)
+def test_presence_cells_fire_what_the_rules_fire(
+    specs: list[tuple[str, list[str], bool]], there: set[str]
+) -> None:
+    """Rules each testing whether one field is there, compiled together in chunks of fields."""
+    exprs: list[Expr] = []
+    for field, ops, any_of in specs:
+        tests = tuple(FieldTest(field, op) for op in ops)
+        exprs.append(tests[0] if len(tests) == 1 else (AnyOf(tests) if any_of else AllOf(tests)))
+    rules = _rules(exprs)
+    fact: dict[str, Any] = {"t": "person", "id": "p", **{f: True for f in there}}
+    assert _fired_fact(compile_stages(rules), fact) == _fired_fact(_one_by_one(rules), fact)
