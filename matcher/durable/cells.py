@@ -134,6 +134,42 @@ def presence_cells(rules: list[tuple[str, Rule]]) -> list[tuple[Expr, tuple[str,
     return found
 
 
+def code_atoms(field: str, rules: list[Rule]) -> list[tuple[Expr, tuple[str, ...]]] | None:
+    """Every value of a code field, in pieces: the cells where rules hold, the codes where none
+    does, and the field missing (those two with no rules). None: too many codes for cells."""
+    codes = sorted({t.value for _, expr in rules for t in leaves(expr)})
+    holding = cells(field, "codes", rules)
+    if not holding:
+        return None
+    found = list(holding)
+    named = {t.value for expr, _ in holding for t in leaves(expr) if t.op == "eq"}
+    other_holds = any(t.op != "eq" for expr, _ in holding for t in leaves(expr))
+    if other_holds:  # named codes where no rule holds, if any
+        idle = [c for c in codes if c not in named]
+        found += [(_any_of(tuple(Test(field, "eq", c) for c in idle)), ())] if idle else []
+    else:  # any other value, named or not
+        found.append((_all(tuple(Test(field, "ne", c) for c in sorted(named))), ()))
+    found.append((Test(field, "nex"), ()))  # the field missing: no rule holds (module docstring)
+    return found
+
+
+def joint_cells(
+    atoms: list[list[tuple[Expr, tuple[str, ...]]]],
+) -> list[tuple[Expr, tuple[str, ...]]]:
+    """Cells over several fields at once, from each field's atoms (which cover all its values):
+    one per combination where some rule holds, standing for the rules of each part."""
+    found: list[tuple[Expr, tuple[str, ...]]] = []
+    for parts in itertools.product(*atoms):
+        ids = tuple(sorted({i for _, part in parts for i in part}))
+        if ids:
+            found.append((AllOf(tuple(expr for expr, _ in parts)), ids))
+    return found
+
+
+def _any_of(tests: tuple[Test, ...]) -> Expr:
+    return tests[0] if len(tests) == 1 else AnyOf(tests)
+
+
 def _code_cells(
     field: str, codes: list[str], rules: list[Rule]
 ) -> list[tuple[Expr, tuple[str, ...]]]:

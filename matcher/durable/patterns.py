@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from typing import Any
 
-from matcher.durable.cells import CELL_PREFIX, cells, presence_cells, single_field
+from matcher.durable.cells import (
+    CELL_PREFIX,
+    cells,
+    code_atoms,
+    joint_cells,
+    presence_cells,
+    single_field,
+)
 from matcher.model.conditions import AllOf, Condition, Expr, Test
 from matcher.model.engine import DERIVED, HISTORY, KEPT, NEED, PERSON, CompiledStage
 from matcher.model.rules import RuleSpec
@@ -94,8 +102,11 @@ def cells_of(
         found += [(f"{CELL_PREFIX}presence.{n}", expr, ids) for n, (expr, ids) in enumerate(split)]
     else:
         rest += [r for _, r in present]
+    found += _joint_code_cells(
+        {name: g for (name, kind), g in by_field.items() if kind == "codes"}, rest
+    )
     for (name, kind), group in sorted(by_field.items()):
-        if kind == "presence":
+        if kind != "numbers":
             continue
         person = [(r.id, r.condition.person) for r in group if r.condition.person is not None]
         split = cells(name, kind, person) if _conditions(group) > 1 else []
@@ -104,6 +115,38 @@ def cells_of(
         for number, (expr, ids) in enumerate(split):
             found.append((f"{CELL_PREFIX}{name}.{number}", expr, ids))
     return found, rest
+
+
+# Code fields are compiled together while the combinations of their pieces stay this few.
+MOST_JOINT = 64
+
+
+def _joint_code_cells(
+    by_field: dict[str, list[RuleSpec]], rest: list[RuleSpec]
+) -> list[tuple[str, Expr, tuple[str, ...]]]:
+    """Rules on code fields, compiled a few fields at a time: a person's values fall in one
+    combination of the fields' pieces, so each chunk of fields fires once (``rest`` takes the
+    rules of a field with too many codes)."""
+    atoms: list[tuple[str, list[tuple[Expr, tuple[str, ...]]]]] = []
+    for name, group in sorted(by_field.items()):
+        found = code_atoms(name, [(r.id, r.condition.person) for r in group if r.condition.person])
+        if found is None:
+            rest += group
+        else:
+            atoms.append((name, found))
+    chunks: list[list[list[tuple[Expr, tuple[str, ...]]]]] = []
+    for _, pieces in atoms:
+        if chunks and math.prod(len(p) for p in chunks[-1]) * len(pieces) <= MOST_JOINT:
+            chunks[-1].append(pieces)
+        else:
+            chunks.append([pieces])
+    cells_found = []
+    for number, chunk in enumerate(chunks):
+        joint = joint_cells(chunk) if len(chunk) > 1 else [p for p in chunk[0] if p[1]]
+        cells_found += [
+            (f"{CELL_PREFIX}codes.{number}.{n}", e, ids) for n, (e, ids) in enumerate(joint)
+        ]
+    return cells_found
 
 
 def _conditions(rules: list[RuleSpec]) -> int:

@@ -141,3 +141,40 @@ def test_presence_cells_fire_what_the_rules_fire(
     rules = _rules(exprs)
     fact: dict[str, Any] = {"t": "person", "id": "p", **{f: True for f in there}}
     assert _fired_fact(compile_stages(rules), fact) == _fired_fact(_one_by_one(rules), fact)
+
+
+CODE_FIELDS = ["g1", "g2", "g3"]
+
+
+@st.composite
+def _code_rule(draw: st.DrawFn) -> Expr:
+    field = draw(st.sampled_from(CODE_FIELDS))
+    leaf = st.builds(
+        FieldTest, st.just(field), st.sampled_from(["eq", "ne"]), st.sampled_from(CODES)
+    )
+    return draw(
+        st.recursive(
+            leaf,
+            lambda inner: st.one_of(
+                st.lists(inner, min_size=1, max_size=3).map(lambda p: AllOf(tuple(p))),
+                st.lists(inner, min_size=1, max_size=3).map(lambda p: AnyOf(tuple(p))),
+                inner.map(negate),
+            ),
+            max_leaves=4,
+        )
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(_code_rule(), min_size=2, max_size=8),
+    st.fixed_dictionaries({f: st.sampled_from([*CODES, "zz", None]) for f in CODE_FIELDS}),
+)
+def test_code_fields_compiled_together_fire_what_the_rules_fire(
+    exprs: list[Expr], values: dict[str, Any]
+) -> None:
+    """Rules on several code fields, compiled a few fields at a time; a field may be missing."""
+    rules = _rules(exprs)
+    fact: dict[str, Any] = {"t": "person", "id": "p"}
+    fact.update({f: v for f, v in values.items() if v is not None})
+    assert _fired_fact(compile_stages(rules), fact) == _fired_fact(_one_by_one(rules), fact)
