@@ -20,8 +20,9 @@ CODES = ["a", "b", "c", "d"]
 NUMBERS = [0, 5, 10, 17.5, 18, 25]
 
 
-def _expr(values: list[Any], ops: list[str]) -> st.SearchStrategy[Expr]:
-    leaf = st.builds(FieldTest, st.just("f"), st.sampled_from(ops), st.sampled_from(values))
+def _expr(values: list[Any], ops: list[str], field: str = "f") -> st.SearchStrategy[Expr]:
+    """Conditions on one field: its tests joined by all, any and not, as a rule file writes."""
+    leaf = st.builds(FieldTest, st.just(field), st.sampled_from(ops), st.sampled_from(values))
     return st.recursive(
         leaf,
         lambda inner: st.one_of(
@@ -148,21 +149,7 @@ CODE_FIELDS = ["g1", "g2", "g3"]
 
 @st.composite
 def _code_rule(draw: st.DrawFn) -> Expr:
-    field = draw(st.sampled_from(CODE_FIELDS))
-    leaf = st.builds(
-        FieldTest, st.just(field), st.sampled_from(["eq", "ne"]), st.sampled_from(CODES)
-    )
-    return draw(
-        st.recursive(
-            leaf,
-            lambda inner: st.one_of(
-                st.lists(inner, min_size=1, max_size=3).map(lambda p: AllOf(tuple(p))),
-                st.lists(inner, min_size=1, max_size=3).map(lambda p: AnyOf(tuple(p))),
-                inner.map(negate),
-            ),
-            max_leaves=4,
-        )
-    )
+    return draw(_expr(CODES, ["eq", "ne"], draw(st.sampled_from(CODE_FIELDS))))
 
 
 @settings(max_examples=40, deadline=None)
