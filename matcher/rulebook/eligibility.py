@@ -19,6 +19,38 @@ from matcher.model.vocabulary import UNSPECIFIED_REGION, Vocabulary
 _SCORED = ("ogrs_band", "rosh", "osp_band", "sara")
 
 
+# The criteria catalogue rules are named after (``catalogue.<id>.<criterion>``), as policy's
+# provision_gap_when and cannot_be_delivered_when name them (``criteria`` adds the coded ones).
+CRITERIA = (
+    "gender",
+    "age_min",
+    "age_max",
+    *_SCORED,
+    "sentence_type",
+    "scores",
+    "time_left_suitable",
+    "weeks_left",
+    "region",
+    "pdu",
+    "setting",
+    "time_before_release",
+    "contract",
+    "withdrawn",
+)
+
+
+def criteria(vocabulary: Vocabulary) -> tuple[str, ...]:
+    """Every criterion a catalogue rule can be named after: ``requires_<code>`` for a flag or
+    responsivity code, ``excludes_<code>`` for those and requirement codes too."""
+    required = [*vocabulary.codes("flags"), *vocabulary.codes("responsivity")]
+    excluded = [*required, *vocabulary.codes("requirements")]
+    return (
+        *CRITERIA,
+        *(f"requires_{code}" for code in required),
+        *(f"excludes_{code}" for code in excluded),
+    )
+
+
 # One exclusion rule before it is written: (id suffix, text key, condition, words for the text).
 _Criterion = tuple[str, str, dict[str, Any], list[str]]
 

@@ -27,6 +27,7 @@ from matcher.model.policy import (
 )
 from matcher.model.rules import Outcome, RuleFiles
 from matcher.model.vocabulary import Vocabulary, suggest
+from matcher.rulebook.eligibility import criteria
 from matcher.rulebook.fields import add_policy_rule
 from matcher.rulebook.shapes import (
     CapacitySpec,
@@ -71,6 +72,7 @@ def load_policy(
     capacity = Capacity(capacity_spec.max_concurrent, capacity_spec.max_hours_per_week)
     capacity_rules = _capacity_rules(doc, capacity, vocabulary, rule_files, problems)
     _check_policy_codes(doc, rar, thin, pathway, vocabulary, problems)
+    _check_criteria(doc, selection, mandated, vocabulary, problems)
     return Policy(
         selection=Selection(
             priority_field=selection.priority_need,
@@ -144,6 +146,20 @@ def _check_policy_codes(
     _check_codes(
         doc, "programme_pathway", "shown_when_given", pathway.shown_when_given, scores, problems
     )
+
+
+def _check_criteria(
+    doc: LineDict,
+    selection: SelectionSpec,
+    mandated: MandatedSpec,
+    vocabulary: Vocabulary,
+    problems: list[Problem],
+) -> None:
+    """Report a catalogue criterion no catalogue rule is named after (it would do nothing)."""
+    known = criteria(vocabulary)
+    gap, cannot = selection.provision_gap_when, mandated.cannot_be_delivered_when
+    _check_codes(doc, "selection", "provision_gap_when", gap, known, problems)
+    _check_codes(doc, "mandated", "cannot_be_delivered_when", cannot, known, problems)
 
 
 class _CapacityWithRules(CapacitySpec):
