@@ -20,7 +20,7 @@ from typing import Any
 from durable import engine as durable
 
 from bench.common import TODAY, summary_us
-from matcher.durable.engine import SESSION, _QuietHost
+from matcher.durable.engine import SESSION, SESSION_FACT, SESSION_RULE, _QuietHost
 from matcher.model.contract import Assessment
 from matcher.planning.planner import plan
 from matcher.rulebook.book import Rulebook
@@ -81,7 +81,7 @@ class FloorEngine:
         self.fired = [0]
         for compiled in rulebook.checked.stages:
             definition = copy.deepcopy(compiled.definition)
-            definition[SESSION] = {"all": [{"m": {"t": SESSION}}]}
+            definition[SESSION] = copy.deepcopy(SESSION_RULE)
             for rule in definition.values():
                 rule["run"] = self._counted
             name = f"bench_floor_s{compiled.stage}_{next(_names)}"
@@ -99,7 +99,7 @@ class FloorEngine:
                 for fact in facts:
                     self._assert(name, {**fact, "sid": sid})
                 if self.fired[0] == before:  # deleting a session where nothing ran segfaults
-                    self._assert(name, {"t": SESSION, "id": SESSION, "sid": sid})
+                    self._assert(name, {**SESSION_FACT, "sid": sid})
             finally:
                 self.host.delete_state(name, sid)
 

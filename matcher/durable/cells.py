@@ -81,14 +81,9 @@ def single_field(expr: Expr) -> tuple[str, str] | None:
     return (fields.pop(), "numbers") if numbers else None
 
 
-def cells(field: str, kind: str, rules: list[Rule]) -> list[tuple[Expr, tuple[str, ...]]]:
-    """The cells of ``field`` in which some of ``rules`` hold: (condition, ids of those rules).
-    Empty when the field's codes are too many to compile this way."""
-    values = sorted({t.value for _, expr in rules for t in leaves(expr)})
-    if kind == "codes":
-        found = _code_cells(field, values, rules)
-        return [] if any(len(leaves(expr)) > MOST_CODES for expr, _ in found) else found
-    return _number_cells(field, values, rules)
+def number_cells(field: str, rules: list[Rule]) -> list[tuple[Expr, tuple[str, ...]]]:
+    """The cells of a number field in which some of ``rules`` hold: (condition, their ids)."""
+    return _number_cells(field, sorted({t.value for _, e in rules for t in leaves(e)}), rules)
 
 
 def leaves(expr: Expr) -> list[Test]:
@@ -138,8 +133,8 @@ def code_atoms(field: str, rules: list[Rule]) -> list[tuple[Expr, tuple[str, ...
     """Every value of a code field, in pieces: the cells where rules hold, the codes where none
     does, and the field missing (those two with no rules). None: too many codes for cells."""
     codes = sorted({t.value for _, expr in rules for t in leaves(expr)})
-    holding = cells(field, "codes", rules)
-    if not holding:
+    holding = _code_cells(field, codes, rules)
+    if not holding or any(len(leaves(expr)) > MOST_CODES for expr, _ in holding):
         return None
     found = list(holding)
     named = {t.value for expr, _ in holding for t in leaves(expr) if t.op == "eq"}

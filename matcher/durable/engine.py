@@ -36,7 +36,7 @@ from typing import Any
 import durable_rules_engine
 from durable import engine as durable
 
-from matcher.model.engine import DERIVED, CompiledStage, Derivation, Firing
+from matcher.model.engine import DERIVED, CompiledStage, Derivation, Firing, need_area
 from matcher.model.errors import EngineBusyError, EngineError
 
 DEFAULT_MAX_SESSIONS = 64  # live sessions per ruleset; the engine breaks at 1,025
@@ -44,8 +44,8 @@ DEFAULT_MAX_SESSIONS = 64  # live sessions per ruleset; the engine breaks at 1,0
 # The rule every ruleset holds so that a session can always be deleted: durable_rules segfaults
 # deleting a session in which no action ran, so such a session is given this fact, which fires.
 SESSION = "zz_session"
-_SESSION_RULE: dict[str, Any] = {"all": [{"m": {"t": SESSION}}]}
-_SESSION_FACT: dict[str, Any] = {"t": SESSION, "id": SESSION}
+SESSION_RULE: dict[str, Any] = {"all": [{"m": {"t": SESSION}}]}
+SESSION_FACT: dict[str, Any] = {"t": SESSION, "id": SESSION}
 
 
 class _QuietHost(durable.Host):  # type: ignore[misc]
@@ -89,7 +89,7 @@ def _action(rule_id: str, derivations: dict[str, tuple[Derivation, ...]]) -> Cal
         session.firings.append(Firing(rule_id, matched))
         if not any(derivations.values()):
             return
-        area = next((f.get("area") for k, f in sorted(matched.items()) if k.startswith("n")), None)
+        area = need_area(matched)
         made = [(member, d) for member, found in derivations.items() for d in found]
         for number, (member, derivation) in enumerate(made):
             fact = {
@@ -151,7 +151,7 @@ class Engine:
                 action = _action(rule_id, {m: derivations.get(m, ()) for m in members})
                 rule["run"] = _guarded(rule_id, action)
             definition[SESSION] = {
-                **copy.deepcopy(_SESSION_RULE),
+                **copy.deepcopy(SESSION_RULE),
                 "run": _guarded(SESSION, _ignore),
             }
             name = f"matcher_s{compiled.stage}_{tag}_{next(_sid_counter)}"
@@ -213,7 +213,7 @@ class Engine:
             try:
                 if not session.ran:  # deleting a session where no action ran would segfault
                     with contextlib.suppress(EngineError):
-                        self._assert(name, {**_SESSION_FACT, "sid": sid})
+                        self._assert(name, {**SESSION_FACT, "sid": sid})
                 if session.ran:  # else leave it: one session lost is better than a crash
                     self._host.delete_state(name, sid)
             finally:
@@ -258,7 +258,7 @@ def probe_compile(stages: list[CompiledStage], timeout: float = 20.0) -> str | N
     """
     # as the engine registers them: with the session rule it adds to every ruleset
     payload = json.dumps(
-        {f"probe_{c.stage}": {**c.definition, SESSION: _SESSION_RULE} for c in stages}
+        {f"probe_{c.stage}": {**c.definition, SESSION: SESSION_RULE} for c in stages}
     )
     try:
         done = subprocess.run(

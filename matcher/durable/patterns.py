@@ -9,9 +9,9 @@ from typing import Any
 
 from matcher.durable.cells import (
     CELL_PREFIX,
-    cells,
     code_atoms,
     joint_cells,
+    number_cells,
     presence_cells,
     single_field,
 )
@@ -109,7 +109,7 @@ def cells_of(
         if kind != "numbers":
             continue
         person = [(r.id, r.condition.person) for r in group if r.condition.person is not None]
-        split = cells(name, kind, person) if _conditions(group) > 1 else []
+        split = number_cells(name, person) if _conditions(group) > 1 else []
         if not split:
             rest += group
         for number, (expr, ids) in enumerate(split):

@@ -14,6 +14,11 @@ class Firing:
     facts: dict[str, dict[str, Any]]
 
 
+def need_area(facts: dict[str, dict[str, Any]]) -> Any:
+    """The area of the first need fact a firing matched (None: it matched none)."""
+    return next((f.get("area") for k, f in sorted(facts.items()) if k.startswith("n")), None)
+
+
 @dataclass(frozen=True)
 class Derivation:
     """What a rule's action asserts when it fires (a derived fact other rules can match)."""

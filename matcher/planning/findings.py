@@ -13,7 +13,7 @@ from typing import Any
 
 from matcher.model.catalogue import Intervention
 from matcher.model.contract import Exclusion, Reason, Warning
-from matcher.model.engine import Firing
+from matcher.model.engine import Firing, need_area
 from matcher.model.policy import Policy
 from matcher.model.rules import Outcome, RuleSpec
 from matcher.planning.choices import Choice
@@ -29,7 +29,6 @@ class Hit:  # many per plan (one per rule and intervention): a plain, slotted re
     comes_first: str = ""  # the precedence level the rule puts it at ("" none)
     alongside: bool = False  # a companion: beside the need's main choice, never instead of it
     urgent: bool = False  # crisis work: never held back by the capacity limit
-    reason: Reason | None = None  # the rule's id and text, made once per rule and plan
 
 
 def precedence_level(hits: list[Hit], levels: list[str]) -> int:
@@ -51,7 +50,6 @@ class Findings:
     derived: dict[str, tuple[Any, RuleSpec]] = field(default_factory=dict)  # name → (value, rule)
     firings: list[Firing] = field(default_factory=list)
     _seen: set[tuple[str, str, str]] = field(default_factory=set)  # (outcome, rule, target)
-    _reasons: dict[str, Reason] = field(default_factory=dict)  # rule id → its reason
 
     def add(self, firings: list[Firing], rules: dict[str, RuleSpec]) -> dict[str, Any]:
         """Record one stage's firings; return the derived values to carry into the next stage."""
@@ -64,7 +62,7 @@ class Findings:
                 continue
             self.firings.append(firing)
             if firing.facts is not matched:  # one engine firing can stand for many rules
-                matched, area = firing.facts, _need_area(firing.facts)
+                matched, area = firing.facts, need_area(firing.facts)
             # A rule fires once per way its condition holds (each `any` branch, each matching
             # need); each outcome counts once per target, so weights are never added twice.
             for outcome in rule.outcomes:
@@ -95,7 +93,6 @@ class Findings:
                                     outcome.comes_first,
                                     outcome.alongside,
                                     outcome.urgent,
-                                    self._reason(rule),
                                 )
                             )
         carried: dict[str, Any] = {}
@@ -104,12 +101,6 @@ class Findings:
             self.derived[name] = (value, rules[rule_id])
             carried[name] = value
         return carried
-
-    def _reason(self, rule: RuleSpec) -> Reason:
-        made = self._reasons.get(rule.id)
-        if made is None:
-            made = self._reasons[rule.id] = reason(rule.id, rule.description)
-        return made
 
     def _note(self, kind: str, code: str, rule: RuleSpec) -> None:
         if kind == "flag":
@@ -127,19 +118,10 @@ class Findings:
         return True
 
 
-def _need_area(facts: dict[str, dict[str, Any]]) -> Any:
-    """The area of the first need fact a firing matched (None: it matched none)."""
-    return next((f.get("area") for k, f in sorted(facts.items()) if k.startswith("n")), None)
-
-
 def reasons_of(hits: list[Hit]) -> list[Reason]:
     """The reasons the rules behind ``hits`` give, each rule once, by id."""
-    reasons = {hit.rule.id: hit for hit in hits}
-    return [_reason(reasons[k]) for k in sorted(reasons)]
-
-
-def _reason(hit: Hit) -> Reason:
-    return hit.reason or reason(hit.rule.id, hit.rule.description)
+    rules = {hit.rule.id: hit.rule for hit in hits}
+    return [reason(k, rules[k].description) for k in sorted(rules)]
 
 
 # Reasons and exclusions are frozen models, made once per process and shared by every plan that
