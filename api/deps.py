@@ -13,6 +13,8 @@ from api.state import Pictures, Reloader
 from matcher.model.contract import Plan
 from matcher.rulebook.book import Rulebook
 from matcher.rulebook.live import LiveRulebook
+from matcher.store.plans import Store
+from matcher.store.storage import Storage
 
 
 def get_settings(request: Request) -> Settings:
@@ -45,6 +47,22 @@ def get_pictures(request: Request) -> Pictures:
     return pictures
 
 
+def get_storage(request: Request) -> Storage:
+    storage: Storage = request.app.state.storage
+    return storage
+
+
+def get_store(storage: Annotated[Storage, Depends(get_storage)]) -> Store:
+    """The store, reached and migrated (503 while the database is down)."""
+    return storage.store()
+
+
+def get_caller(request: Request) -> str:
+    """Who is asking, for ``requested_by`` and the audit: ``anonymous`` until auth is on."""
+    caller: str = getattr(request.state, "caller", "anonymous")
+    return caller
+
+
 def get_floor_plan(request: Request) -> Plan:
     stored: Plan = request.app.state.floor_plan
     return stored
@@ -55,4 +73,7 @@ LiveDep = Annotated[LiveRulebook, Depends(get_live)]
 RulebookDep = Annotated[Rulebook, Depends(use_rulebook)]
 ReloaderDep = Annotated[Reloader, Depends(get_reloader)]
 PicturesDep = Annotated[Pictures, Depends(get_pictures)]
+StorageDep = Annotated[Storage, Depends(get_storage)]
+StoreDep = Annotated[Store, Depends(get_store)]
+CallerDep = Annotated[str, Depends(get_caller)]
 FloorPlanDep = Annotated[Plan, Depends(get_floor_plan)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,19 +16,25 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from matcher.model.errors import (
     AssessmentError,
     EngineBusyError,
+    IdempotencyKeyReusedError,
     MatcherError,
+    NotFoundError,
     Problem,
     RulebookError,
+    StoreUnavailableError,
+    VersionConflictError,
 )
 
 logger = logging.getLogger("matcher.api")
 
 RETRY_AFTER_SECONDS = "1"
+STORE_RETRY_AFTER_SECONDS = "5"
 _CODES = {
     400: "bad_request",
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    409: "version_conflict",
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",
@@ -229,8 +235,48 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(AssessmentError, bad_assessment)
     app.add_exception_handler(RulebookError, bad_rulebook)
     app.add_exception_handler(EngineBusyError, busy)
+    for error_type, render in _STORE_ERRORS.items():
+        app.add_exception_handler(error_type, _handler(respond, render))
     app.add_exception_handler(MatcherError, matcher_fault)
     app.add_exception_handler(StarletteHTTPException, http_error)
+
+
+Render = Callable[[Exception], tuple[ErrorEnvelope, dict[str, str]]]
+
+
+def _store_down(exc: Exception) -> tuple[ErrorEnvelope, dict[str, str]]:
+    message = f"{exc}; plans can still be made with ?store=false"
+    env = envelope(503, message, code="database_unavailable")
+    return env, {"Retry-After": STORE_RETRY_AFTER_SECONDS}
+
+
+def _conflict(exc: Exception) -> tuple[ErrorEnvelope, dict[str, str]]:
+    current = exc.current if isinstance(exc, VersionConflictError) else 0
+    return envelope(409, str(exc)), {"ETag": f'"{current}"'}
+
+
+def _key_reused(exc: Exception) -> tuple[ErrorEnvelope, dict[str, str]]:
+    item = ErrorItem(path="header.Idempotency-Key", message=str(exc))
+    return envelope(422, str(exc), [item], "idempotency_key_reused"), {}
+
+
+_STORE_ERRORS: dict[type[Exception], Render] = {
+    NotFoundError: lambda exc: (envelope(404, str(exc)), {}),
+    VersionConflictError: _conflict,
+    IdempotencyKeyReusedError: _key_reused,
+    StoreUnavailableError: _store_down,
+}
+
+
+def _handler(
+    respond: Callable[[Request, ErrorEnvelope, Mapping[str, str] | None], JSONResponse],
+    render: Render,
+) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
+        env, headers = render(exc)
+        return respond(request, env, headers)
+
+    return handle
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -238,10 +284,11 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     described = {
         403: "Admin token missing or wrong",
         404: "Not found",
+        409: "The plan has moved on since the version in If-Match",
         413: "Body over the configured limit",
         415: "Body is not JSON",
         422: "Invalid input: each error names its JSON path, query parameter, or file and line",
         500: "Internal fault, with a correlation id that is also in the log",
-        503: "Not ready, or every evaluation slot busy (see Retry-After)",
+        503: "Not ready, every evaluation slot busy, or the database unavailable (Retry-After)",
     }
     return {s: {"model": ErrorEnvelope, "description": described[s]} for s in statuses}

@@ -15,7 +15,7 @@ from fastapi.openapi.utils import get_openapi
 
 from api import errors, examples, service
 from api.middleware import Guard
-from api.routes import catalogue, floor, ops, plans, rules
+from api.routes import catalogue, floor, ops, plans, rules, stored
 from api.settings import Settings
 from api.state import Pictures, Reloader
 from matcher.model.errors import RulebookError
@@ -23,6 +23,7 @@ from matcher.planning.planner import plan
 from matcher.rulebook import build as rulebook_module
 from matcher.rulebook.book import Rulebook
 from matcher.rulebook.live import LiveRulebook
+from matcher.store.storage import Storage
 
 logger = logging.getLogger("matcher.api")
 
@@ -31,6 +32,10 @@ in England and Wales. Every error has one shape: `{status, code, message, errors
 message}], correlation_id}`; see docs/api.md."""
 TAGS = [
     {"name": "plans", "description": "Plans and matches for one assessment or a caseload."},
+    {
+        "name": "stored plans",
+        "description": "Plans kept with their versions, decisions, audit trail and events.",
+    },
     {"name": "catalogue", "description": "The interventions the rules choose from."},
     {
         "name": "rules",
@@ -80,6 +85,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.floor_plan = plan(
             examples.example_plan_assessment(), book, today=examples.EXAMPLE_TODAY
         )
+    storage = app.state.storage
+    await run_in_threadpool(storage.prepare)
     live = app.state.live = LiveRulebook(book)
     logger.info("rules %s loaded: %d rules", book.version, len(book.rules))
     _reload_on_hangup(app)
@@ -91,6 +98,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.live is live:
             app.state.live = None
         live.current.engine.close()
+        storage.close()
 
 
 def _configure_logging() -> None:
@@ -115,8 +123,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.live = None
+    app.state.storage = Storage(settings.database_url)
     errors.install(app)
-    for module in (plans, catalogue, rules, ops):
+    for module in (plans, stored, catalogue, rules, ops):
         app.include_router(module.router)
     if settings.bench_endpoints:
         app.include_router(floor.router)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from api.errors import ErrorEnvelope
 from matcher.model.catalogue import Intervention
@@ -174,3 +176,81 @@ class ReloadResponse(BaseModel):
 
 
 RulesInfo.model_rebuild()
+
+
+class DecisionRequest(BaseModel):
+    """A practitioner's decision on one intervention of a stored plan (design.md §6.2)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    intervention_id: str = Field(min_length=1, max_length=64, examples=["kaizen_ipv"])
+    decision: Literal["accepted", "rejected", "added"]
+    reason: str | None = Field(
+        default=None,
+        max_length=2000,
+        validate_default=True,
+        description="why: required to reject or add, optional to accept",
+        examples=["prefers one-to-one work after a bad experience of groups"],
+    )
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_unless_accepted(cls, reason: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("decision", "accepted") != "accepted" and not (reason or "").strip():
+            raise PydanticCustomError(
+                "reason_required", "a reason is required to reject or add an intervention"
+            )
+        return reason
+
+
+class PersonPlans(BaseModel):
+    """A person's stored plans, newest first, each at its latest version."""
+
+    person_id: str
+    plans: list[Plan]
+
+
+class AuditEvent(BaseModel):
+    kind: Literal["issued", "decision", "progress", "review"]
+    at: datetime
+    by: str
+    rules_version: str | None
+    detail: dict[str, Any]
+
+
+class AuditTrail(BaseModel):
+    """What happened to a plan, oldest first; append-only."""
+
+    plan_id: str
+    events: list[AuditEvent]
+
+
+class Erased(BaseModel):
+    erased: int = Field(description="plans removed")
+
+
+class Identifier(BaseModel):
+    type: Literal["CRN"] = "CRN"
+    value: str
+
+
+class PersonReference(BaseModel):
+    identifiers: list[Identifier]
+
+
+class DomainEvent(BaseModel):
+    """An event in the HMPPS domain-event shape (its camelCase field names)."""
+
+    eventType: str = Field(examples=["plan.issued"])
+    version: int
+    occurredAt: datetime
+    detailUrl: str | None
+    personReference: PersonReference
+    additionalInformation: dict[str, Any]
+
+
+class EventFeed(BaseModel):
+    """Events after the cursor, oldest first; ask again with ``after=next`` for more."""
+
+    events: list[DomainEvent]
+    next: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -34,14 +34,16 @@ from api.schemas import (
     Selected,
     ValidateResponse,
 )
+from api.stored_examples import stored_examples
 from matcher.model.catalogue import Intervention
-from matcher.model.contract import Assessment, Plan, Proposal
+from matcher.model.contract import Assessment, Decisions, Plan, Proposal
 from matcher.model.errors import (
     AssessmentError,
     EngineBusyError,
     MatcherError,
     Problem,
     RulebookError,
+    StoreError,
 )
 from matcher.model.vocabulary import suggest
 from matcher.planning.planner import plan
@@ -55,10 +57,14 @@ logger = logging.getLogger("matcher.api")
 
 
 def make_plan(
-    assessment: Assessment, rulebook: Rulebook, today: date | None, explain: bool
+    assessment: Assessment,
+    rulebook: Rulebook,
+    today: date | None,
+    explain: bool,
+    decisions: Decisions | None = None,
 ) -> Plan:
-    """The plan for one assessment."""
-    return plan(assessment, rulebook, today=today, explain=explain)
+    """The plan for one assessment (with a stored plan's standing decisions, if any)."""
+    return plan(assessment, rulebook, today=today, explain=explain, decisions=decisions)
 
 
 def make_proposal(assessment: Assessment, rulebook: Rulebook, today: date | None) -> Proposal:
@@ -92,8 +98,16 @@ def match(
     )
 
 
+Keep = Callable[[int, Assessment, Callable[[], Plan]], Plan]  # position, assessment, make → kept
+
+
 def plan_batch(
-    items: Sequence[Any], rulebook: Rulebook, max_batch: int, today: date | None, explain: bool
+    items: Sequence[Any],
+    rulebook: Rulebook,
+    max_batch: int,
+    today: date | None,
+    explain: bool,
+    keep: Keep | None = None,
 ) -> BatchResponse:
     """Plan each item on its own: a bad one gives an error entry, never a failed batch."""
     if len(items) > max_batch:
@@ -102,19 +116,28 @@ def plan_batch(
             message=f"at most {max_batch} assessments per batch, got {len(items)}",
         )
         raise ApiError(422, item.message, [item])
-    results = [_plan_entry(i, item, rulebook, today, explain) for i, item in enumerate(items)]
+    results = [_plan_entry(i, item, rulebook, today, explain, keep) for i, item in enumerate(items)]
     failed = sum(1 for r in results if isinstance(r, BatchFailed))
     return BatchResponse(results=results, planned=len(results) - failed, failed=failed)
 
 
 def _plan_entry(
-    index: int, item: Any, rulebook: Rulebook, today: date | None, explain: bool
+    index: int,
+    item: Any,
+    rulebook: Rulebook,
+    today: date | None,
+    explain: bool,
+    keep: Keep | None,
 ) -> BatchPlanned | BatchFailed:
+    """One assessment's plan (stored by ``keep`` if given), or its error entry; the database
+    being down fails the whole batch (503), so a retry with the same Idempotency-Key finishes it."""
     try:
         assessment = Assessment.model_validate(item)
-        return BatchPlanned(
-            index=index, plan=plan(assessment, rulebook, today=today, explain=explain)
-        )
+
+        def make() -> Plan:
+            return plan(assessment, rulebook, today=today, explain=explain)
+
+        return BatchPlanned(index=index, plan=keep(index, assessment, make) if keep else make())
     except ValidationError as error:
         errors = field_errors({**e, "loc": ("body", *e["loc"])} for e in error.errors())
         env = envelope(422, f"assessment {index} has {len(errors)} problem(s); see errors", errors)
@@ -124,6 +147,8 @@ def _plan_entry(
         env = envelope(
             503, "every evaluation slot is busy; retry this assessment", code="engine_busy"
         )
+    except StoreError:
+        raise
     except MatcherError as error:
         cid = uuid.uuid4().hex
         log_internal(error, cid, "POST", f"/v1/plans/batch item {index}")
@@ -329,6 +354,7 @@ def response_examples(rulebook: Rulebook) -> dict[tuple[str, str], Any]:
         else None,
         ("/v1/rules", "get"): rules_info(rulebook).model_dump(mode="json"),
         ("/v1/rules/validate", "post"): validated.model_dump(mode="json"),
+        **stored_examples(found),
         ("/v1/sequencing-graph", "get"): {
             **drawn.model_dump(mode="json"),
             "edges": [e.model_dump() for e in drawn.edges[:3]],

@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from matcher.rulebook.paths import DEFAULT_CATALOGUE, DEFAULT_RULES
+from matcher.store.database import DEFAULT_DATABASE
 
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -24,6 +25,10 @@ class Settings(BaseModel):
     max_batch: int = Field(default=500, ge=1, le=10_000)
     admin_token: SecretStr | None = None
     bench_endpoints: bool = False
+    # stored plans (design.md §6.2): an embedded SQLite file unless MATCHER_DATABASE_URL says
+    database_url: str = DEFAULT_DATABASE
+    base_url: str = "http://127.0.0.1:8000"  # where other systems reach this service (events)
+    retention_days: int | None = Field(default=None, ge=1)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -35,6 +40,9 @@ class Settings(BaseModel):
             "max_body_bytes": env.get("MATCHER_MAX_BODY_BYTES"),
             "max_batch": env.get("MATCHER_MAX_BATCH"),
             "admin_token": env.get("MATCHER_ADMIN_TOKEN"),
+            "database_url": env.get("MATCHER_DATABASE_URL"),
+            "base_url": env.get("MATCHER_BASE_URL"),
+            "retention_days": env.get("MATCHER_RETENTION_DAYS"),
         }
         values: dict[str, object] = {k: v for k, v in given.items() if v}
         values["bench_endpoints"] = env.get("MATCHER_BENCH_ENDPOINTS", "").lower() in _TRUE

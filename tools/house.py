@@ -26,10 +26,28 @@ ROOMS: dict[str, tuple[str, ...]] = {
     "matcher.rulebook": ("matcher.model", "matcher.durable"),
     "matcher.planning": ("matcher.model", "matcher.rulebook.book"),
     "matcher.reports": ("matcher.model", "matcher.rulebook", "matcher.planning"),
-    "matcher.cli": ("matcher.model", "matcher.rulebook", "matcher.planning", "matcher.reports"),
-    "api": ("matcher.model", "matcher.rulebook", "matcher.planning", "matcher.reports"),
+    "matcher.store": ("matcher.model",),
+    "matcher.cli": (
+        "matcher.model",
+        "matcher.rulebook",
+        "matcher.planning",
+        "matcher.reports",
+        "matcher.store",
+    ),
+    "api": (
+        "matcher.model",
+        "matcher.rulebook",
+        "matcher.planning",
+        "matcher.reports",
+        "matcher.store",
+    ),
 }
-THIRD_PARTY_ONLY_IN = {"durable": "matcher.durable", "durable_rules_engine": "matcher.durable"}
+THIRD_PARTY_ONLY_IN = {
+    "durable": "matcher.durable",
+    "durable_rules_engine": "matcher.durable",
+    "sqlalchemy": "matcher.store",
+    "alembic": "matcher.store",
+}
 MODEL_MAY_IMPORT = ("pydantic",)  # and the standard library
 LIMITS = {"levels": 8, "module_lines": 400, "function_lines": 60}
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Header, Query, Response
 
-from api import service
-from api.deps import RulebookDep, SettingsDep
+from api import records, service
+from api.deps import CallerDep, RulebookDep, SettingsDep, StorageDep
 from api.errors import responses
 from api.examples import ASSESSMENT_EXAMPLES, BATCH_EXAMPLES
 from api.schemas import BatchRequest, BatchResponse, MatchResponse
@@ -22,14 +22,41 @@ Today = Annotated[
     date | None,
     Query(description="plan as if today were this date (YYYY-MM-DD), for reproducible plans"),
 ]
+Store = Annotated[
+    bool, Query(description="store the plan (default); false: plan only, nothing is kept")
+]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="a retried request with the same key returns the plan(s) it made",
+    ),
+]
 
 
-@router.post("/v1/plans", summary="A sequenced, explained plan for one assessment")
+@router.post("/v1/plans", summary="A sequenced, explained plan for one assessment, stored")
 def create_plan(
-    assessment: AssessmentBody, rulebook: RulebookDep, explain: Explain = False, today: Today = None
+    assessment: AssessmentBody,
+    rulebook: RulebookDep,
+    storage: StorageDep,
+    caller: CallerDep,
+    response: Response,
+    explain: Explain = False,
+    today: Today = None,
+    store: Store = True,
+    idempotency_key: IdempotencyKey = None,
 ) -> Plan:
-    """Which interventions, why, in which order and from which week; what is unmet and why."""
-    return service.make_plan(assessment, rulebook, today, explain)
+    """Which interventions, why, in which order and from which week; what is unmet and why.
+    Stored (with ``plan_id`` and ``version``) unless ``?store=false``."""
+    if not store:
+        return service.make_plan(assessment, rulebook, today, explain)
+    asked = records.Request(caller, idempotency_key, today, explain)
+    made, replayed = records.plan_and_store(storage.store(), assessment, rulebook, asked)
+    response.headers["ETag"] = f'"{made.version}"'
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return made
 
 
 @router.post(
@@ -58,12 +85,19 @@ def create_batch(
     body: Annotated[BatchRequest, Body(openapi_examples=BATCH_EXAMPLES)],
     rulebook: RulebookDep,
     settings: SettingsDep,
+    storage: StorageDep,
+    caller: CallerDep,
     explain: Explain = False,
     today: Today = None,
+    store: Store = True,
+    idempotency_key: IdempotencyKey = None,
 ) -> BatchResponse:
     """Each assessment is validated and planned on its own: a bad one gets an error entry
-    (the same envelope as a single call) and never fails the batch."""
-    return service.plan_batch(body.assessments, rulebook, settings.max_batch, today, explain)
+    (the same envelope as a single call) and never fails the batch. Each plan is stored unless
+    ``?store=false``."""
+    asked = records.Request(caller, idempotency_key, today, explain)
+    keep = records.keeper(storage.store(), rulebook, asked) if store else None
+    return service.plan_batch(body.assessments, rulebook, settings.max_batch, today, explain, keep)
 
 
 @router.post(

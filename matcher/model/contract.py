@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -149,6 +149,40 @@ class Exclusion(BaseModel):
     reason: str
 
 
+class ItemDecision(BaseModel):
+    """A practitioner's decision on an item of a stored plan (design.md §6.2)."""
+
+    model_config = _FROZEN
+
+    decision: Literal["accepted", "rejected", "added"]
+    reason: str | None = None
+    by: str
+    at: datetime
+
+
+class StatusChange(BaseModel):
+    """One piece of progress on an item of a stored plan (design.md §6.2)."""
+
+    model_config = _FROZEN
+
+    status: str
+    date: date
+    reason: str | None = None
+    reason_code: str | None = None
+    by: str
+    at: datetime
+
+
+class Decisions(BaseModel):
+    """Practitioners' standing decisions on a plan, as the planner takes them: the interventions
+    rejected and added (id → the decision, with its reason and who made it)."""
+
+    model_config = _FROZEN
+
+    rejected: dict[str, ItemDecision] = Field(default_factory=dict)
+    added: dict[str, ItemDecision] = Field(default_factory=dict)
+
+
 class PlanItem(BaseModel):
     model_config = _FROZEN
 
@@ -170,6 +204,9 @@ class PlanItem(BaseModel):
     role: Literal["intervention", "referral"] = "intervention"
     alongside: list[str] = Field(default_factory=list)  # ids of the items it runs alongside
     status: str | None = None  # the latest progress (design.md §6.2): "started" if under way
+    # stored plans only (design.md §6.2): progress on the item, and the practitioner's decision
+    status_history: list[StatusChange] | None = None
+    decision: ItemDecision | None = None
 
 
 class UnmetNeed(BaseModel):
@@ -229,6 +266,11 @@ class Plan(BaseModel):
     goals: list[Goal] = Field(default_factory=list)  # the person's own goals, as given
     provision_gaps: list[ProvisionGap] = Field(default_factory=list)
     trace: list[dict[str, Any]] | None = None
+    # stored plans (design.md §6.2); null when planned with ?store=false
+    plan_id: str | None = None
+    version: int | None = None
+    created_at: datetime | None = None
+    requested_by: str | None = None
 
 
 class ProposedRequirement(BaseModel):

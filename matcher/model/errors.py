@@ -57,3 +57,29 @@ class EngineError(MatcherError):
 
 class EngineBusyError(MatcherError):
     """Every evaluation slot is in use; the caller may retry."""
+
+
+class StoreError(MatcherError):
+    """Stored plans cannot be read or written."""
+
+
+class StoreUnavailableError(StoreError):
+    """The database cannot be reached (or stays locked); planning without storing still works."""
+
+
+class NotFoundError(StoreError):
+    """No stored plan (or person) by that id: never stored, or erased."""
+
+
+class VersionConflictError(StoreError):
+    """The plan has moved on since the version the caller saw (a lost update was refused)."""
+
+    def __init__(self, plan_id: str, expected: int, current: int) -> None:
+        self.plan_id, self.expected, self.current = plan_id, expected, current
+        super().__init__(
+            f"plan {plan_id} is at version {current}, not {expected}: read it again and retry"
+        )
+
+
+class IdempotencyKeyReusedError(StoreError):
+    """An Idempotency-Key already used for a different request."""

@@ -19,7 +19,7 @@ class Choice:
     mandatory: bool
     rank: tuple[int, int, int, str]  # sort key: most pressing first
     prerequisites: list[Choice] = field(default_factory=list)  # to add with it, if not there yet
-    origin: str = "need"  # mandated | included | need | prerequisite (of other work) | started
+    origin: str = "need"  # mandated | added | included | need | prerequisite (of other) | started
     remaining_weeks: int | None = None  # already under way: the weeks left of it
     companion: bool = False  # goes alongside a need's main choice: covers no need itself
     urgent: bool = False  # crisis work (a rule says so): starts at once, whatever the capacity

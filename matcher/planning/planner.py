@@ -7,7 +7,15 @@ from datetime import date
 from typing import Any
 
 from matcher.model.catalogue import Intervention
-from matcher.model.contract import Assessment, Plan, PlanItem, ProgrammePathway, Reason, Warning
+from matcher.model.contract import (
+    Assessment,
+    Decisions,
+    Plan,
+    PlanItem,
+    ProgrammePathway,
+    Reason,
+    Warning,
+)
 from matcher.model.policy import Policy, Rar
 from matcher.planning.choices import Selection
 from matcher.planning.codes import check_codes
@@ -65,14 +73,18 @@ def plan(
     today: date | None = None,
     explain: bool = False,
     sequence_plan: bool = True,
+    decisions: Decisions | None = None,
 ) -> Plan:
-    """The recommended, sequenced and explained plan for one assessment.
+    """The recommended, sequenced and explained plan for one assessment, with a practitioner's
+    standing ``decisions`` (rejected and added work) if it is a stored plan's next version.
 
-    Deterministic: the same assessment, rulebook and ``today`` give the same plan.
+    Deterministic: the same assessment, decisions, rulebook and ``today`` give the same plan.
     """
     today = today or date.today()
     evaluation = evaluate(assessment, rulebook, today)
-    return plan_from(evaluation, assessment, rulebook, today, explain, sequence_plan).plan
+    return plan_from(
+        evaluation, assessment, rulebook, today, explain, sequence_plan, decisions
+    ).plan
 
 
 @dataclass(frozen=True)
@@ -90,6 +102,7 @@ def plan_from(
     today: date,
     explain: bool = False,
     sequence_plan: bool = True,
+    decisions: Decisions | None = None,
 ) -> Planned:
     """The plan, from what the rules already said about ``assessment`` (see ``evaluate``).
 
@@ -106,6 +119,7 @@ def plan_from(
         policy,
         vocabulary,
         in_progress(assessment, rulebook, start),
+        decisions,
     )
     released = release_week(assessment, today)
     fitted = (

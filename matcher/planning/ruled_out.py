@@ -1,10 +1,10 @@
-"""Work the person's history rules out: done or tried before, with a status policy says is not
-planned again."""
+"""Work ruled out by what happened, not by a rule file: the person's history (done or tried before,
+with a status policy says is not planned again) and the practitioner's rejections."""
 
 from __future__ import annotations
 
 from matcher.model.catalogue import Intervention
-from matcher.model.contract import Assessment, Exclusion
+from matcher.model.contract import Assessment, Decisions, Exclusion
 from matcher.model.policy import Policy
 
 
@@ -22,3 +22,36 @@ def history_exclusions(
                 Exclusion(intervention_id=entry.intervention_id, rule_id=text.rule_id, reason=why)
             )
     return found
+
+
+def rejections(
+    decisions: Decisions, catalogue: dict[str, Intervention], policy: Policy
+) -> dict[str, list[Exclusion]]:
+    """Work a practitioner rejected, with the reason they gave: it stays out until added again."""
+    text = policy.text("decision_rejected")
+    found: dict[str, list[Exclusion]] = {}
+    for intervention_id, decided in sorted(decisions.rejected.items()):
+        name = catalogue[intervention_id].name
+        why = text.say(name=name, by=decided.by, reason=_sentence(decided.reason or ""))
+        found[intervention_id] = [
+            Exclusion(intervention_id=intervention_id, rule_id=text.rule_id, reason=why)
+        ]
+    return found
+
+
+def _sentence(text: str) -> str:
+    """A practitioner's reason as a sentence: stripped, ending with a full stop.
+
+    >>> _sentence(" prefers one-to-one work ")
+    'prefers one-to-one work.'
+    """
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def read_list(names: list[str], most: int = 4) -> str:
+    """A readable list: 'A, B and C' (and 'and N more' past ``most``)."""
+    shown = names[:most] + ([f"{len(names) - most} more"] if len(names) > most else [])
+    if len(shown) < 2:
+        return "".join(shown)
+    return ", ".join(shown[:-1]) + " and " + shown[-1]

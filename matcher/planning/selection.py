@@ -8,7 +8,14 @@ alternative of each need, and takes the next one itself when an alternative cann
 from __future__ import annotations
 
 from matcher.model.catalogue import Intervention
-from matcher.model.contract import Assessment, Exclusion, Reason, UnmetNeed, Warning
+from matcher.model.contract import (
+    Assessment,
+    Decisions,
+    Exclusion,
+    Reason,
+    UnmetNeed,
+    Warning,
+)
 from matcher.model.policy import Policy
 from matcher.model.rules import catalogue_criterion
 from matcher.model.vocabulary import Vocabulary
@@ -22,7 +29,8 @@ from matcher.planning.findings import (
     reasons_of,
 )
 from matcher.planning.needs import rank_needs
-from matcher.planning.ruled_out import history_exclusions
+from matcher.planning.ruled_out import history_exclusions, read_list, rejections
+from matcher.planning.ties import TieBreak
 
 
 class _Selector:
@@ -37,6 +45,7 @@ class _Selector:
         policy: Policy,
         vocabulary: Vocabulary,
         in_progress: dict[str, int],
+        decisions: Decisions,
     ) -> None:
         self.findings, self.catalogue, self.policy = findings, catalogue, policy
         self.vocabulary, self.priority = vocabulary, priority
@@ -58,13 +67,9 @@ class _Selector:
             e.intervention_id for e in assessment.history if e.status == "completed"
         )
         self.in_progress = in_progress
+        self.decisions, self.rejected = decisions, rejections(decisions, catalogue, policy)
         self._ruled_out: dict[str, list[Exclusion]] = {}
-        # a full tie goes by policy's preference order, then the catalogue's own order (never id)
-        listed = policy.selection.preference
-        unlisted = sorted(
-            (i for i in catalogue.values() if i.id not in listed), key=lambda i: (i.file, i.line)
-        )
-        self.preferred = {k: n for n, k in enumerate([*listed, *(i.id for i in unlisted)])}
+        self.tie = TieBreak(catalogue, policy, vocabulary)
 
     def ruled_out(self, intervention_id: str) -> list[Exclusion]:
         """Why an intervention cannot be offered: the rules that exclude it, and its history.
@@ -72,7 +77,7 @@ class _Selector:
         found = self._ruled_out.get(intervention_id)
         if found is None:
             found = exclusions_of(self.findings, intervention_id)
-            found += self.history.get(intervention_id, [])
+            found += self.history.get(intervention_id, []) + self.rejected.get(intervention_id, [])
             self._ruled_out[intervention_id] = found
         return found
 
@@ -80,6 +85,8 @@ class _Selector:
         """Work already under way stays in the plan, with the weeks it has left."""
         text = self.policy.text("history_started")
         for intervention_id, weeks in sorted(self.in_progress.items()):
+            if intervention_id in self.rejected:
+                continue
             intervention = self.catalogue[intervention_id]
             reason = Reason(rule_id=text.rule_id, text=text.say(name=intervention.name))
             hits = reasons_of(self.findings.recommended.get(intervention_id, []))
@@ -112,7 +119,7 @@ class _Selector:
         found = []
         for prerequisite in made.intervention.prerequisites:
             first = self.catalogue[prerequisite]
-            if self.findings.excluded.get(prerequisite):
+            if self.findings.excluded.get(prerequisite) or prerequisite in self.rejected:
                 continue  # reported as prerequisite_not_possible when the choice is taken
             if prerequisite in self.result.done:
                 continue  # done already: the follow-on work can start without it
@@ -161,20 +168,36 @@ class _Selector:
             if made.intervention.id in assessment.sentence.mandated and not made.mandatory:
                 made.mandatory = True
                 made.rank = self._rank(made.intervention, made.addresses, True)
+        text = self.policy.text("mandated")
         for mandated in sorted(set(assessment.sentence.mandated) - self.chosen):
-            intervention = self.catalogue[mandated]
-            own = self.policy.mandated_own_requirement
-            ruled = [e for e in exclusions_of(self.findings, mandated) if e.rule_id not in own]
-            blocking = [e for e in ruled if self._blocks_mandated(e.rule_id)]
-            if blocking:
-                self._warn("mandated_not_possible", intervention, blocking)
-                continue
-            if ruled:
-                self._warn("mandated_despite_eligibility", intervention, ruled)
-            text = self.policy.text("mandated")
-            reason = Reason(rule_id=text.rule_id, text=text.say(name=intervention.name))
-            hits = reasons_of(self.findings.recommended.get(mandated, []))
-            self.take(self.choice(intervention, [reason, *hits], True, origin="mandated"))
+            name = self.catalogue[mandated].name
+            self._ordered(mandated, Reason(rule_id=text.rule_id, text=text.say(name=name)), True)
+
+    def added(self) -> None:
+        """Work a practitioner added, with their reason: planned like ordered work (despite the
+        catalogue's eligibility, with a warning; never where it cannot be delivered at all)."""
+        text = self.policy.text("decision_added")
+        for added, decided in sorted(self.decisions.added.items()):
+            if added not in self.chosen:
+                name, why = self.catalogue[added].name, decided.reason or ""
+                said = text.say(name=name, by=decided.by, reason=why.strip())
+                self._ordered(added, Reason(rule_id=text.rule_id, text=said), False)
+
+    def _ordered(self, intervention_id: str, reason: Reason, mandatory: bool) -> None:
+        """Take work the court (``mandatory``) or a practitioner asked for, unless a rule file or
+        a criterion nothing overrides rules it out (``mandated_cannot_when``)."""
+        key = "mandated" if mandatory else "added"
+        intervention = self.catalogue[intervention_id]
+        own = self.policy.mandated_own_requirement if mandatory else ()
+        ruled = [e for e in exclusions_of(self.findings, intervention_id) if e.rule_id not in own]
+        blocking = [e for e in ruled if self._blocks_mandated(e.rule_id)]
+        if blocking:
+            self._warn(f"{key}_not_possible", intervention, blocking)
+            return
+        if ruled:
+            self._warn(f"{key}_despite_eligibility", intervention, ruled)
+        hits = reasons_of(self.findings.recommended.get(intervention_id, []))
+        self.take(self.choice(intervention, [reason, *hits], mandatory, origin=key))
 
     def _blocks_mandated(self, rule_id: str) -> bool:
         """A rule file's exclusion, or a catalogue criterion policy says no order can override."""
@@ -237,7 +260,7 @@ class _Selector:
             alternatives = self.alternatives(area)
             self.result.alternatives[area] = alternatives
             self.result.if_unmet[area] = self.unmet(area, assessment)
-            late = _names([a.choice.intervention.name for a in alternatives])
+            late = read_list([a.choice.intervention.name for a in alternatives])
             self.result.if_late[area] = UnmetNeed(
                 area=area,
                 reason=self.policy.text("unmet_no_time").say(
@@ -268,31 +291,15 @@ class _Selector:
             reasons = [Reason(rule_id=text.rule_id, text=text.say(need=label))]
             reasons += reasons_of(hits)
             made = self.choice(intervention, reasons, False)
-            found.append(Alternative(made, weight, self._level(hits), self._tie(intervention)))
+            found.append(
+                Alternative(made, weight, self._level(hits), self.tie.values(intervention))
+            )
         found.sort(key=lambda a: (a.level, -a.weight, a.tie))
         return found
 
     def _level(self, hits: list[Hit]) -> int:
         """The highest precedence level a rule puts the option at (the count of levels: none)."""
         return precedence_level(hits, [p.name for p in self.policy.selection.precedence])
-
-    def _tie(self, intervention: Intervention) -> tuple[float, ...]:
-        """The option's value on each of policy's tie-break criteria, lower first."""
-        intensities = list(self.vocabulary.lists.get("intensities", ()))
-        tiers = list(self.vocabulary.lists.get("tiers", ()))  # universal first: higher is later
-        values = {
-            "higher_tier": -float(tiers.index(intervention.tier))
-            if intervention.tier in tiers
-            else 0.0,
-            "shorter_wait": float(intervention.wait_weeks),
-            "shorter_duration": float(intervention.duration_weeks),
-            "fewer_hours": float(intervention.hours_per_week),
-            "lower_intensity": float(intensities.index(intervention.intensity))
-            if intervention.intensity in intensities
-            else float(len(intensities)),
-            "preference": float(self.preferred[intervention.id]),
-        }
-        return tuple(values[t.name] for t in self.policy.selection.tie_break)
 
     def unmet(self, area: str, assessment: Assessment) -> UnmetNeed:
         """Why ``area`` would be unmet if no alternative is left, by its true cause, naming only
@@ -307,14 +314,17 @@ class _Selector:
         excluded = [e for i in relevant for e in ruled[i.id]]
         cause = {i.id: self._cause(ruled[i.id]) for i in relevant}
         causes = set(cause.values()) - {""}
-        names = _names([i.name for i in relevant])
+        names = read_list([i.name for i in relevant])
         if not main:
             reason = self.policy.text("unmet_no_catalogue").say(need=label)
         elif assessment.region and not any(i.serves(assessment.region) for i in main):
             region = self.vocabulary.label("regions", assessment.region)
             reason = self.policy.text("unmet_not_in_region").say(need=label, region=region)
+        elif "rejected" in causes:  # the others, if any, are listed in its exclusions
+            rejected = read_list([i.name for i in relevant if cause[i.id] == "rejected"])
+            reason = self.policy.text("unmet_rejected").say(need=label, names=rejected)
         elif causes in ({"history"}, {"history", "provision"}):
-            tried = _names([i.name for i in relevant if cause[i.id] == "history"])
+            tried = read_list([i.name for i in relevant if cause[i.id] == "history"])
             reason = self.policy.text("unmet_declined").say(need=label, names=tried)
         elif causes == {"provision"}:
             reason = self.policy.text("unmet_not_provided").say(need=label, names=names)
@@ -326,6 +336,8 @@ class _Selector:
         """Why one candidate is out, from what rules it out: ``history`` (done or tried before),
         ``provision`` (not provided where or when the person can take it: policy's
         provision_gap_when), else ``eligibility``; "" when nothing rules it out."""
+        if any(e.rule_id == self.policy.text("decision_rejected").rule_id for e in ruled):
+            return "rejected"
         if any(e.rule_id == self.policy.text("history_not_again").rule_id for e in ruled):
             return "history"
         where = self.policy.selection.provision_gap_when
@@ -354,14 +366,6 @@ class _Selector:
         self.result.excluded_all = sorted(set(found), key=key)
 
 
-def _names(names: list[str], most: int = 4) -> str:
-    """A readable list: 'A, B and C' (and 'and N more' past ``most``)."""
-    shown = names[:most] + ([f"{len(names) - most} more"] if len(names) > most else [])
-    if len(shown) < 2:
-        return "".join(shown)
-    return ", ".join(shown[:-1]) + " and " + shown[-1]
-
-
 def select(
     assessment: Assessment,
     findings: Findings,
@@ -370,15 +374,24 @@ def select(
     policy: Policy,
     vocabulary: Vocabulary,
     in_progress: dict[str, int] | None = None,
+    decisions: Decisions | None = None,
 ) -> Selection:
     """Choose: work already under way (``in_progress``: id → weeks left), mandated work, work a
     rule includes, then the best alternative for each priority need not yet covered, most pressing
     first; every need's alternatives are kept, ranked."""
     selector = _Selector(
-        assessment, findings, priority, catalogue, policy, vocabulary, in_progress or {}
+        assessment,
+        findings,
+        priority,
+        catalogue,
+        policy,
+        vocabulary,
+        in_progress or {},
+        decisions or Decisions(),
     )
     selector.started()
     selector.mandated(assessment)
+    selector.added()
     selector.included()
     selector.alongside()
     selector.needs(assessment)

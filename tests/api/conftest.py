@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.settings import Settings
+from tests.conftest import TEST_DATABASE
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "test-admin-token"
@@ -31,7 +32,9 @@ def example() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def client() -> Iterator[TestClient]:
     """One app for the read-only tests, with an admin token and the benchmark floor."""
-    app = create_app(Settings(admin_token=TOKEN, bench_endpoints=True, max_batch=20))
+    app = create_app(
+        Settings(admin_token=TOKEN, bench_endpoints=True, max_batch=20, database_url=TEST_DATABASE)
+    )
     with TestClient(app) as test_client:
         yield test_client
 
@@ -48,7 +51,14 @@ def rules_copy(tmp_path: Path) -> tuple[Path, Path]:
 def own_client(rules_copy: tuple[Path, Path]) -> Iterator[TestClient]:
     """An app reading the temporary copy of the rules, so a test may edit them and reload."""
     rules, catalogue = rules_copy
-    app = create_app(Settings(rules_dir=rules, catalogue_dir=catalogue, admin_token=TOKEN))
+    app = create_app(
+        Settings(
+            rules_dir=rules,
+            catalogue_dir=catalogue,
+            admin_token=TOKEN,
+            database_url=TEST_DATABASE,
+        )
+    )
     with TestClient(app) as test_client:
         yield test_client
 

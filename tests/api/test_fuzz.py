@@ -18,6 +18,7 @@ from schemathesis.specs.openapi.checks import (
 from api.main import create_app
 from api.settings import Settings
 from tests.api.conftest import TOKEN
+from tests.conftest import TEST_DATABASE
 
 pytestmark = pytest.mark.slow
 EXAMPLES_PER_OPERATION = 100  # 12 operations → at least 1,200 generated requests
@@ -31,7 +32,9 @@ calls = {"made": 0}
 
 
 # schemathesis runs the app's lifespan once (the rulebook loads once) and keeps it for the session.
-app = create_app(Settings(admin_token=TOKEN, bench_endpoints=True, max_batch=20))
+app = create_app(
+    Settings(admin_token=TOKEN, bench_endpoints=True, max_batch=20, database_url=TEST_DATABASE)
+)
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 

@@ -1,0 +1,322 @@
+"""Stored plans, as the routes need them: store what was planned, read it back with its
+decisions, decide, erase, and the feed of events (design.md §6.2). The store keeps documents;
+this is where they become the API's models again."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from api import service
+from api.errors import ApiError, ErrorItem
+from api.schemas import (
+    AuditEvent,
+    AuditTrail,
+    DecisionRequest,
+    DomainEvent,
+    EventFeed,
+    Identifier,
+    PersonPlans,
+    PersonReference,
+)
+from matcher.model.contract import Assessment, Decisions, ItemDecision, Plan
+from matcher.model.errors import VersionConflictError
+from matcher.model.vocabulary import suggest
+from matcher.rulebook.book import Rulebook
+from matcher.store.plans import Store
+from matcher.store.records import Asked, Decided, Made, Version
+
+_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
+RETRIES = 3  # a decision without If-Match is planned again this often if another lands first
+
+
+@dataclass(frozen=True)
+class Request:
+    """Who asks, with which Idempotency-Key, and the query that shaped the plan."""
+
+    by: str
+    key: str | None = None
+    today: date | None = None
+    explain: bool = False
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def request_hash(document: Any, asked: Request) -> str:
+    """What a request asked, as a hash: a key sent again with anything else is refused."""
+    given = {"body": document, "today": asked.today and asked.today.isoformat()}
+    canonical = json.dumps(given, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def replayed(store: Store, document: Any, asked: Request, position: int = 0) -> Plan | None:
+    """The plan an earlier request with the same Idempotency-Key made, if there was one."""
+    if asked.key is None:
+        return None
+    found = store.replayed(_asked(asked, document, position))
+    return present(store, found) if found else None
+
+
+def plan_and_store(
+    store: Store, assessment: Assessment, rulebook: Rulebook, asked: Request
+) -> tuple[Plan, bool]:
+    """The plan for an assessment, stored; or, for a retried request (the same Idempotency-Key),
+    the plan it made then. The flag says which."""
+    keep = keeper(store, rulebook, asked)
+    made: list[bool] = []
+
+    def make() -> Plan:
+        made.append(True)
+        return service.make_plan(assessment, rulebook, asked.today, asked.explain)
+
+    return keep(0, assessment, make), not made
+
+
+def keeper(
+    store: Store, rulebook: Rulebook, asked: Request
+) -> Callable[[int, Assessment, Callable[[], Plan]], Plan]:
+    """Stores each plan a request makes (at its position in the request), unless the same
+    request was made before with its Idempotency-Key: then the plan it stored."""
+
+    def keep(position: int, assessment: Assessment, make: Callable[[], Plan]) -> Plan:
+        document = assessment.model_dump(mode="json", exclude_unset=True)
+        found = replayed(store, document, asked, position)
+        if found is not None:
+            return found
+        return store_plan(store, assessment, make(), rulebook, asked, position)
+
+    return keep
+
+
+def store_plan(
+    store: Store,
+    assessment: Assessment,
+    planned: Plan,
+    rulebook: Rulebook,
+    asked: Request,
+    position: int = 0,
+) -> Plan:
+    """Store a plan just made as version 1 of a new plan; the answer carries its id."""
+    document = assessment.model_dump(mode="json", exclude_unset=True)
+    made = Made(
+        person_id=assessment.person_id,
+        assessment=document,
+        plan=_document(planned),
+        rules_version=rulebook.version,
+        planned_on=planned.plan_start or asked.today or date.today(),
+        detail={"items": [i.intervention_id for i in planned.items]},
+    )
+    version = store.issue(str(uuid.uuid4()), made, _asked(asked, document, position))
+    shown = present(store, version)
+    return shown.model_copy(update={"trace": planned.trace}) if asked.explain else shown
+
+
+def _asked(asked: Request, document: Any, position: int) -> Asked:
+    digest = request_hash(document, asked) if asked.key is not None else ""
+    return Asked(asked.by, now(), asked.key, position, digest)
+
+
+def _document(planned: Plan) -> dict[str, Any]:
+    """What is stored of a plan: all of it but the trace (which an explanation gives again)."""
+    stored: dict[str, Any] = planned.model_dump(mode="json", exclude={"trace"})
+    return stored
+
+
+def present(store: Store, version: Version) -> Plan:
+    """A stored version as the API shows it: its id and version, and each item's decision."""
+    latest = {d.intervention_id: d for d in store.decisions(version.plan_id, version.version)}
+    items = []
+    for item in version.plan["items"]:
+        found = latest.get(item["intervention_id"])
+        decision = _item_decision(found) if found else None
+        items.append({**item, "decision": decision, "status_history": []})
+    return Plan.model_validate(
+        {
+            **version.plan,
+            "items": items,
+            "plan_id": version.plan_id,
+            "version": version.version,
+            "created_at": version.created_at,
+            "requested_by": version.created_by,
+        }
+    )
+
+
+def _item_decision(decided: Decided) -> ItemDecision:
+    return ItemDecision(
+        decision=decided.decision,  # stored from the same Literal
+        reason=decided.reason,
+        by=decided.by,
+        at=decided.at,
+    )
+
+
+def read(store: Store, plan_id: str, version: int | None) -> Plan:
+    return present(store, store.version(plan_id, version))
+
+
+def person_plans(store: Store, person_id: str) -> PersonPlans:
+    versions = store.person_plans(person_id)
+    if not versions:
+        raise ApiError(404, f"no stored plans for person {person_id!r}")
+    return PersonPlans(person_id=person_id, plans=[present(store, v) for v in versions])
+
+
+def if_match(header: str | None) -> int | None:
+    """The version an ``If-Match`` header names (``3``, ``"3"`` or ``W/"3"``).
+
+    >>> [if_match(h) for h in ('3', '"3"', 'W/"12"', None)]
+    [3, 3, 12, None]
+    """
+    if header is None:
+        return None
+    found = _IF_MATCH.match(header)
+    if found is None:
+        message = f'If-Match must name a plan version, like "3"; got {header[:40]!r}'
+        raise ApiError(422, message, [ErrorItem(path="header.If-Match", message=message)])
+    return int(found.group(1))
+
+
+def decide(
+    store: Store,
+    rulebook: Rulebook,
+    plan_id: str,
+    body: DecisionRequest,
+    seen: int | None,
+    asked: Request,
+) -> Plan:
+    """Record a decision and store the plan's next version, planned with the rulebook live now;
+    with ``seen`` (If-Match) a plan that has moved on is refused (409), else planned again."""
+    for attempt in range(RETRIES):
+        current = store.version(plan_id)
+        if seen is not None and seen != current.version:
+            raise VersionConflictError(plan_id, seen, current.version)
+        try:
+            return _decide_on(store, rulebook, current, body, asked)
+        except VersionConflictError:
+            if seen is not None or attempt == RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _decide_on(
+    store: Store, rulebook: Rulebook, current: Version, body: DecisionRequest, asked: Request
+) -> Plan:
+    assessment = Assessment.model_validate(current.assessment)
+    _check_decision(rulebook, current, assessment, body)
+    at = now()
+    decided = Decided(body.intervention_id, body.decision, body.reason, asked.by, at, 0)
+    standing = _standing([*store.decisions(current.plan_id, current.version), decided])
+    today = asked.today or date.today()
+    planned = service.make_plan(assessment, rulebook, today, False, standing)
+    if body.decision == "added":
+        _check_added(rulebook, planned, body.intervention_id)
+    made = Made(
+        person_id=current.person_id,
+        assessment=current.assessment,
+        plan=_document(planned),
+        rules_version=rulebook.version,
+        planned_on=today,
+        cause="decision",
+        detail={
+            "intervention_id": body.intervention_id,
+            "decision": body.decision,
+            "reason": body.reason,
+            "items": [i.intervention_id for i in planned.items],
+        },
+    )
+    version = store.add_version(
+        current.plan_id, current.version, made, Asked(asked.by, at), decided
+    )
+    return present(store, version)
+
+
+def _standing(decisions: Sequence[Decided]) -> Decisions:
+    """The decisions that stand: the latest for each intervention, rejected or added."""
+    latest = {d.intervention_id: d for d in decisions}
+    rejected, added = {}, {}
+    for intervention_id, decided in latest.items():
+        made = _item_decision(decided)
+        if decided.decision == "rejected":
+            rejected[intervention_id] = made
+        elif decided.decision == "added":
+            added[intervention_id] = made
+    return Decisions(rejected=rejected, added=added)
+
+
+def _check_decision(
+    rulebook: Rulebook, current: Version, assessment: Assessment, body: DecisionRequest
+) -> None:
+    """A decision names an intervention in the catalogue, in the plan (to accept or reject) or
+    not yet in it (to add); an intervention the court ordered cannot be rejected."""
+    wanted, catalogue = body.intervention_id, rulebook.catalogue
+    if wanted not in catalogue:
+        hint = suggest(wanted, catalogue)
+        _refuse(f"unknown intervention {wanted!r}" + (f"; did you mean {hint!r}?" if hint else ""))
+    in_plan = {item["intervention_id"] for item in current.plan["items"]}
+    name = catalogue[wanted].name
+    if body.decision != "added" and wanted not in in_plan:
+        _refuse(f"{name} ({wanted}) is not in version {current.version} of the plan")
+    if body.decision == "added" and wanted in in_plan:
+        _refuse(f"{name} ({wanted}) is already in the plan")
+    if body.decision == "rejected" and wanted in assessment.sentence.mandated:
+        _refuse(
+            f"{name} is required by the court order or licence and cannot be rejected: "
+            "the order must be varied"
+        )
+
+
+def _check_added(rulebook: Rulebook, planned: Plan, intervention_id: str) -> None:
+    """Added work that cannot be planned is refused with the plan's own reason."""
+    if any(item.intervention_id == intervention_id for item in planned.items):
+        return
+    name = rulebook.catalogue[intervention_id].name
+    why = [w.message for w in planned.warnings if name in w.message]
+    _refuse(" ".join(why) or f"{name} cannot be planned for this person")
+
+
+def _refuse(message: str) -> None:
+    raise ApiError(422, message, [ErrorItem(path="intervention_id", message=message)])
+
+
+def audit(store: Store, plan_id: str) -> AuditTrail:
+    events = [AuditEvent.model_validate(e) for e in store.audit(plan_id)]
+    return AuditTrail(plan_id=plan_id, events=events)
+
+
+def cursor(after: str) -> int:
+    """The feed's cursor: the id of the last event read ("0" or nothing: from the start)."""
+    if not after.isdigit() or len(after) > 18:
+        message = f"after must be a cursor from an earlier response's next; got {after[:40]!r}"
+        raise ApiError(422, message, [ErrorItem(path="query.after", message=message)])
+    return int(after)
+
+
+def events(store: Store, after: str, limit: int, base_url: str) -> EventFeed:
+    start = cursor(after)
+    found = store.events(start, limit)
+    base = base_url.rstrip("/")
+    shown = [
+        DomainEvent(
+            eventType=e.event_type,
+            version=e.version,
+            occurredAt=e.occurred_at,
+            detailUrl=f"{base}{e.detail_path}" if e.detail_path else None,
+            personReference=PersonReference(identifiers=[Identifier(value=e.person_id)]),
+            additionalInformation=e.additional,
+        )
+        for e in found
+    ]
+    return EventFeed(events=shown, next=str(found[-1].id if found else start))
+
+
+def erase(store: Store, person_id: str, by: str) -> int:
+    return store.erase(person_id, Asked(by, now()))

@@ -1,0 +1,93 @@
+"""Stored plans: read a plan and its versions, a person's plans, decisions, the audit trail,
+erasure and the feed of events (design.md §6.2)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Response
+
+from api import records
+from api.deps import CallerDep, RulebookDep, SettingsDep, StoreDep
+from api.errors import responses
+from api.schemas import AuditTrail, DecisionRequest, Erased, EventFeed, PersonPlans
+from matcher.model.contract import Plan
+
+router = APIRouter(tags=["stored plans"], responses=responses(404, 422, 500, 503))
+
+PlanId = Annotated[str, Path(max_length=36, description="the plan_id a stored plan was given")]
+PersonId = Annotated[str, Path(min_length=1, max_length=64, description="the person's CRN")]
+Today = Annotated[date | None, Query(description="decide as if today were this date (YYYY-MM-DD)")]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        max_length=40,
+        description='the version the decision is made on, e.g. "2": 409 if the plan has moved on',
+    ),
+]
+
+
+@router.get("/v1/plans/{plan_id}", summary="A stored plan: its latest version, or ?version=N")
+def get_plan(
+    plan_id: PlanId,
+    store: StoreDep,
+    response: Response,
+    version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+) -> Plan:
+    found = records.read(store, plan_id, version)
+    response.headers["ETag"] = f'"{found.version}"'
+    return found
+
+
+@router.get("/v1/people/{person_id}/plans", summary="A person's stored plans, newest first")
+def get_person_plans(person_id: PersonId, store: StoreDep) -> PersonPlans:
+    return records.person_plans(store, person_id)
+
+
+@router.post(
+    "/v1/plans/{plan_id}/decisions",
+    summary="Accept, reject or add an intervention: the plan's next version",
+    responses=responses(409),
+)
+def create_decision(
+    plan_id: PlanId,
+    body: DecisionRequest,
+    store: StoreDep,
+    rulebook: RulebookDep,
+    caller: CallerDep,
+    response: Response,
+    if_match: IfMatch = None,
+    today: Today = None,
+) -> Plan:
+    """A rejected item leaves and the rules choose the next option (it stays out at later
+    versions unless added again); an added item joins and is sequenced; an intervention the court
+    ordered cannot be rejected. The new version is planned with the rules live now."""
+    asked = records.Request(caller, today=today)
+    seen = records.if_match(if_match)
+    made = records.decide(store, rulebook, plan_id, body, seen, asked)
+    response.headers["ETag"] = f'"{made.version}"'
+    return made
+
+
+@router.get("/v1/plans/{plan_id}/audit", summary="What happened to a plan: append-only events")
+def get_audit(plan_id: PlanId, store: StoreDep) -> AuditTrail:
+    return records.audit(store, plan_id)
+
+
+@router.delete(
+    "/v1/people/{person_id}",
+    summary="Erase a person: their assessments, plans and events; a tombstone stays",
+)
+def erase_person(person_id: PersonId, store: StoreDep, caller: CallerDep) -> Erased:
+    return Erased(erased=records.erase(store, person_id, caller))
+
+
+@router.get("/v1/events", summary="plan.issued, plan.changed and person.erased, after a cursor")
+def get_events(
+    store: StoreDep,
+    settings: SettingsDep,
+    after: Annotated[str, Query(max_length=40, description="`next` of the last page")] = "0",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> EventFeed:
+    return records.events(store, after, limit, settings.base_url)

@@ -1,0 +1,1 @@
+"""Stored plans: SQLAlchemy models, migrations and the repository (design.md §6.2)."""

@@ -1,0 +1,369 @@
+"""The repository of stored plans: every write one transaction (the plan, its audit event and its
+outbox event together, or nothing), reads that never see half a write."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, exc, func, insert, select, text, update
+
+from matcher.model.errors import (
+    IdempotencyKeyReusedError,
+    NotFoundError,
+    StoreUnavailableError,
+    VersionConflictError,
+)
+from matcher.store.records import Asked, Decided, Event, Made, Version, utc
+from matcher.store.tables import (
+    AuditRecord,
+    DecisionRecord,
+    EventRecord,
+    IdempotencyRecord,
+    PlanRecord,
+    VersionRecord,
+)
+
+EVENT_SHAPE = 1  # the version of the events' shape
+OUTBOX_LOCK = 0x6F757462  # "outb": events are written one transaction at a time (PostgreSQL)
+
+
+@contextlib.contextmanager
+def reachable() -> Iterator[None]:
+    """The database's own failures (gone, refusing, locked past the wait) as one error."""
+    try:
+        yield
+    except (exc.OperationalError, exc.InterfaceError, exc.TimeoutError) as error:
+        raise StoreUnavailableError(f"the database is unavailable: {_first_line(error)}") from error
+    except exc.DBAPIError as error:
+        if error.connection_invalidated:
+            raise StoreUnavailableError("the database connection was lost") from error
+        raise
+
+
+def _first_line(error: Exception) -> str:
+    original = getattr(error, "orig", None) or error
+    return str(original).strip().splitlines()[0] if str(original).strip() else type(error).__name__
+
+
+class Store:
+    """Stored plans in one database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._writer = engine.execution_options(write=True)
+        self._outbox_lock = engine.url.get_backend_name() == "postgresql"
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with reachable(), self._writer.begin() as connection:
+            yield connection
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with reachable(), self.engine.connect() as connection:
+            yield connection
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def issue(self, plan_id: str, made: Made, asked: Asked) -> Version:
+        """Store a new plan as version 1, its audit event and ``plan.issued``; with a key already
+        used by this caller for the same request, the plan that request made instead."""
+        if asked.key is not None:
+            found = self.replayed(asked)
+            if found is not None:
+                return found
+        try:
+            with self._write() as connection:
+                connection.execute(
+                    insert(PlanRecord).values(
+                        plan_id=plan_id,
+                        person_id=made.person_id,
+                        created_at=asked.at,
+                        created_by=asked.by,
+                        latest_version=1,
+                        updated_at=asked.at,
+                    )
+                )
+                if asked.key is not None:
+                    connection.execute(
+                        insert(IdempotencyRecord).values(
+                            requested_by=asked.by,
+                            key=asked.key,
+                            position=asked.position,
+                            request_hash=asked.request_hash,
+                            plan_id=plan_id,
+                            created_at=asked.at,
+                        )
+                    )
+                self._version(connection, plan_id, 1, made, asked)
+        except exc.IntegrityError:
+            found = self.replayed(asked) if asked.key is not None else None
+            if found is None:
+                raise
+            return found  # the same key, sent twice at once: the first one's plan
+        return self.version(plan_id, 1)
+
+    def add_version(
+        self, plan_id: str, seen: int, made: Made, asked: Asked, decision: Decided | None = None
+    ) -> Version:
+        """Store the plan's next version, made from version ``seen``; if another version was
+        stored since, nothing is written (``VersionConflictError``)."""
+        new = seen + 1
+        with self._write() as connection:
+            moved = connection.execute(
+                update(PlanRecord)
+                .where(PlanRecord.plan_id == plan_id, PlanRecord.latest_version == seen)
+                .values(latest_version=new, updated_at=asked.at)
+            )
+            if moved.rowcount != 1:
+                latest = connection.scalar(
+                    select(PlanRecord.latest_version).where(PlanRecord.plan_id == plan_id)
+                )
+                if latest is None:
+                    raise NotFoundError(f"no stored plan {plan_id!r}")
+                raise VersionConflictError(plan_id, seen, latest)
+            if decision is not None:
+                connection.execute(
+                    insert(DecisionRecord).values(
+                        plan_id=plan_id,
+                        version=new,
+                        intervention_id=decision.intervention_id,
+                        decision=decision.decision,
+                        reason=decision.reason,
+                        by=decision.by,
+                        at=decision.at,
+                    )
+                )
+            self._version(connection, plan_id, new, made, asked)
+        return self.version(plan_id, new)
+
+    def _version(
+        self, connection: Connection, plan_id: str, number: int, made: Made, asked: Asked
+    ) -> None:
+        """The version row, its audit event, then its outbox event (last: see ``_event``)."""
+        connection.execute(
+            insert(VersionRecord).values(
+                plan_id=plan_id,
+                version=number,
+                created_at=asked.at,
+                created_by=asked.by,
+                cause=made.cause,
+                rules_version=made.rules_version,
+                planned_on=made.planned_on,
+                assessment=made.assessment,
+                plan=made.plan,
+            )
+        )
+        detail = {"version": number, **(made.detail or {})}
+        self._audit(connection, plan_id, made.cause, asked, made.rules_version, detail)
+        kind = "plan.issued" if number == 1 else "plan.changed"
+        additional = {"planId": plan_id, "version": number, "rulesVersion": made.rules_version}
+        if number > 1:
+            additional["reason"] = made.cause
+        path = f"/v1/plans/{plan_id}?version={number}"
+        self._event(connection, kind, made.person_id, asked.at, path, additional)
+
+    def _audit(
+        self,
+        connection: Connection,
+        plan_id: str | None,
+        kind: str,
+        asked: Asked,
+        rules_version: str | None,
+        detail: dict[str, Any],
+    ) -> None:
+        connection.execute(
+            insert(AuditRecord).values(
+                plan_id=plan_id,
+                kind=kind,
+                at=asked.at,
+                by=asked.by,
+                rules_version=rules_version,
+                detail=detail,
+            )
+        )
+
+    def _event(
+        self,
+        connection: Connection,
+        kind: str,
+        person_id: str,
+        at: datetime,
+        path: str | None,
+        additional: dict[str, Any],
+    ) -> None:
+        """The outbox row, written last in its transaction. On PostgreSQL a transaction-long lock
+        makes ids commit in order, so a reader's cursor never passes an id still to commit."""
+        if self._outbox_lock:
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": OUTBOX_LOCK})
+        connection.execute(
+            insert(EventRecord).values(
+                event_type=kind,
+                version=EVENT_SHAPE,
+                occurred_at=at,
+                person_id=person_id,
+                detail_path=path,
+                additional=additional,
+            )
+        )
+
+    def erase(self, person_id: str, asked: Asked) -> int:
+        """Remove everything stored about a person; the audit keeps a tombstone without personal
+        data and the feed says ``person.erased``. Returns the number of plans removed."""
+        with self._write() as connection:
+            plans = select(PlanRecord.plan_id).where(PlanRecord.person_id == person_id)
+            ids = list(connection.scalars(plans))
+            self._remove(connection, ids)
+            connection.execute(delete(EventRecord).where(EventRecord.person_id == person_id))
+            self._audit(connection, None, "erased", asked, None, {"plans": len(ids)})
+            self._event(connection, "person.erased", person_id, asked.at, None, {"plans": len(ids)})
+        return len(ids)
+
+    def purge(self, before: datetime) -> tuple[int, int]:
+        """Remove plans untouched since ``before`` (with everything about them) and older events
+        and tombstones: retention. Returns (plans, events) removed."""
+        with self._write() as connection:
+            old = select(PlanRecord.plan_id).where(PlanRecord.updated_at < before)
+            ids = list(connection.scalars(old))
+            self._remove(connection, ids)
+            connection.execute(
+                delete(AuditRecord).where(AuditRecord.plan_id.is_(None), AuditRecord.at < before)
+            )
+            events = connection.execute(delete(EventRecord).where(EventRecord.occurred_at < before))
+        return len(ids), events.rowcount
+
+    @staticmethod
+    def _remove(connection: Connection, plan_ids: list[str]) -> None:
+        """Every row of these plans (children first, so no foreign key setting is relied on)."""
+        for start in range(0, len(plan_ids), 500):
+            chunk = plan_ids[start : start + 500]
+            for table in (IdempotencyRecord, AuditRecord, DecisionRecord, VersionRecord):
+                connection.execute(delete(table).where(table.plan_id.in_(chunk)))
+            connection.execute(delete(PlanRecord).where(PlanRecord.plan_id.in_(chunk)))
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def replayed(self, asked: Asked) -> Version | None:
+        """The plan an earlier request with this caller's key made at this position, if any."""
+        with self._read() as connection:
+            row = connection.execute(
+                select(IdempotencyRecord.request_hash, IdempotencyRecord.plan_id).where(
+                    IdempotencyRecord.requested_by == asked.by,
+                    IdempotencyRecord.key == asked.key,
+                    IdempotencyRecord.position == asked.position,
+                )
+            ).first()
+        if row is None:
+            return None
+        if row.request_hash != asked.request_hash:
+            raise IdempotencyKeyReusedError(
+                f"the Idempotency-Key {asked.key!r} was used for a different request"
+            )
+        return self.version(row.plan_id, 1)
+
+    def version(self, plan_id: str, number: int | None = None) -> Version:
+        """A version of a plan (the latest if ``number`` is None)."""
+        with self._read() as connection:
+            plan = connection.execute(
+                select(PlanRecord).where(PlanRecord.plan_id == plan_id)
+            ).first()
+            if plan is None:
+                raise NotFoundError(f"no stored plan {plan_id!r}")
+            wanted = plan.latest_version if number is None else number
+            row = connection.execute(
+                select(VersionRecord).where(
+                    VersionRecord.plan_id == plan_id, VersionRecord.version == wanted
+                )
+            ).first()
+        if row is None:
+            raise NotFoundError(
+                f"plan {plan_id!r} has no version {wanted}; its latest is {plan.latest_version}"
+            )
+        return _version(row, plan.person_id, plan.latest_version)
+
+    def decisions(self, plan_id: str, up_to: int) -> list[Decided]:
+        """The decisions on a plan up to a version, oldest first."""
+        with self._read() as connection:
+            rows = connection.execute(
+                select(DecisionRecord)
+                .where(DecisionRecord.plan_id == plan_id, DecisionRecord.version <= up_to)
+                .order_by(DecisionRecord.id)
+            ).all()
+        return [
+            Decided(r.intervention_id, r.decision, r.reason, r.by, utc(r.at), r.version)
+            for r in rows
+        ]
+
+    def person_plans(self, person_id: str) -> list[Version]:
+        """The latest version of each of a person's plans, newest plan first."""
+        with self._read() as connection:
+            rows = connection.execute(
+                select(VersionRecord, PlanRecord.person_id, PlanRecord.latest_version)
+                .join(PlanRecord, PlanRecord.plan_id == VersionRecord.plan_id)
+                .where(
+                    PlanRecord.person_id == person_id,
+                    VersionRecord.version == PlanRecord.latest_version,
+                )
+                .order_by(PlanRecord.created_at.desc(), PlanRecord.plan_id)
+            ).all()
+        return [_version(r, r.person_id, r.latest_version) for r in rows]
+
+    def audit(self, plan_id: str) -> list[dict[str, Any]]:
+        """A plan's audit events, oldest first."""
+        with self._read() as connection:
+            if connection.scalar(select(func.count()).where(PlanRecord.plan_id == plan_id)) == 0:
+                raise NotFoundError(f"no stored plan {plan_id!r}")
+            rows = connection.execute(
+                select(AuditRecord).where(AuditRecord.plan_id == plan_id).order_by(AuditRecord.id)
+            ).all()
+        return [
+            {
+                "kind": r.kind,
+                "at": utc(r.at),
+                "by": r.by,
+                "rules_version": r.rules_version,
+                "detail": r.detail,
+            }
+            for r in rows
+        ]
+
+    def events(self, after: int, limit: int) -> list[Event]:
+        """Outbox events after the cursor, oldest first."""
+        with self._read() as connection:
+            rows = connection.execute(
+                select(EventRecord)
+                .where(EventRecord.id > after)
+                .order_by(EventRecord.id)
+                .limit(limit)
+            ).all()
+        return [
+            Event(
+                r.id,
+                r.event_type,
+                r.version,
+                utc(r.occurred_at),
+                r.person_id,
+                r.detail_path,
+                r.additional,
+            )
+            for r in rows
+        ]
+
+
+def _version(row: Any, person_id: str, latest: int) -> Version:
+    return Version(
+        plan_id=row.plan_id,
+        person_id=person_id,
+        version=row.version,
+        latest_version=latest,
+        created_at=utc(row.created_at),
+        created_by=row.created_by,
+        cause=row.cause,
+        rules_version=row.rules_version,
+        planned_on=row.planned_on,
+        assessment=row.assessment,
+        plan=row.plan,
+    )

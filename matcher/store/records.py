@@ -1,0 +1,79 @@
+"""What the store takes and gives: plain records, no database in sight."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Asked:
+    """Who asked, when, and the Idempotency-Key of the request (with this plan's position in it
+    and a hash of what was asked), if it had one."""
+
+    by: str
+    at: datetime
+    key: str | None = None
+    position: int = 0
+    request_hash: str = ""
+
+
+@dataclass(frozen=True)
+class Made:
+    """A plan just made, to store as a plan's next version."""
+
+    person_id: str
+    assessment: dict[str, Any]
+    plan: dict[str, Any]
+    rules_version: str
+    planned_on: date
+    cause: str = "issued"  # issued | decision | review
+    detail: dict[str, Any] | None = None  # for the audit event
+
+
+@dataclass(frozen=True)
+class Version:
+    """One stored version of a plan."""
+
+    plan_id: str
+    person_id: str
+    version: int
+    latest_version: int
+    created_at: datetime
+    created_by: str
+    cause: str
+    rules_version: str
+    planned_on: date
+    assessment: dict[str, Any]
+    plan: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A practitioner's decision on one intervention, recorded with the version it made."""
+
+    intervention_id: str
+    decision: str
+    reason: str | None
+    by: str
+    at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class Event:
+    """One outbox event, as the feed gives it."""
+
+    id: int
+    event_type: str
+    version: int
+    occurred_at: datetime
+    person_id: str
+    detail_path: str | None
+    additional: dict[str, Any]
+
+
+def utc(moment: datetime) -> datetime:
+    """SQLite gives back naive times: every stored time is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,57 @@
+"""The service's way to its stored plans: the database is reached and migrated on first use, and
+tried again (every few seconds at most) while it is down, so the service starts and plans anyway."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+
+from matcher.model.errors import StoreUnavailableError
+from matcher.store.database import describe, engine_for, migrate
+from matcher.store.plans import Store, reachable
+
+logger = logging.getLogger("matcher.store")
+RETRY_SECONDS = 2.0
+
+
+class Storage:
+    """One database for the life of the service. A malformed URL fails at once; an unreachable
+    database only makes stored-plan calls fail (``StoreUnavailableError``) until it is back."""
+
+    def __init__(self, url: str) -> None:
+        self.url = describe(url)
+        self._engine = engine_for(url)
+        self._store: Store | None = None
+        self._lock = threading.Lock()
+        self._next_try = 0.0
+        self._why = ""
+
+    def store(self) -> Store:
+        """The store, migrated to the latest schema."""
+        if self._store is not None:
+            return self._store
+        with self._lock:
+            if self._store is None:
+                if time.monotonic() < self._next_try:
+                    raise StoreUnavailableError(self._why)
+                try:
+                    with reachable():
+                        migrate(self._engine)
+                except StoreUnavailableError as error:
+                    self._next_try, self._why = time.monotonic() + RETRY_SECONDS, str(error)
+                    logger.warning("stored plans unavailable (%s): %s", self.url, error)
+                    raise
+                logger.info("stored plans in %s", self.url)
+                self._store = Store(self._engine)
+            return self._store
+
+    def prepare(self) -> None:
+        """Reach and migrate the database now if it is there (at start-up); never raises for a
+        database that is down."""
+        with contextlib.suppress(StoreUnavailableError):
+            self.store()
+
+    def close(self) -> None:
+        self._engine.dispose()
