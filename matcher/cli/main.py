@@ -1,5 +1,5 @@
 """The command line: ``matcher check | plan | replan | test | explain | graph | diff | synth |
-new | catalogue audit``.
+new | catalogue audit | erase | purge | db upgrade``.
 
 Also ``python -m matcher.cli.main``.
 """
@@ -18,12 +18,26 @@ from matcher.cli import (
     new,
     plan,
     propose,
+    records,
     replan,
     synth,
     test,
 )
 
-COMMANDS = (check, plan, replan, propose, test, explain, graph, diff, synth, new, catalogue)
+COMMANDS = (
+    check,
+    plan,
+    replan,
+    propose,
+    test,
+    explain,
+    graph,
+    diff,
+    synth,
+    new,
+    catalogue,
+    records,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

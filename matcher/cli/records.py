@@ -1,0 +1,92 @@
+"""`matcher erase PERSON_ID`, `matcher purge` and `matcher db upgrade`: stored plans from a
+terminal, on the database the service uses (``MATCHER_DATABASE_URL``, else the embedded file)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from matcher.model.errors import StoreError
+from matcher.store.database import DEFAULT_DATABASE, describe, head
+from matcher.store.records import Asked
+from matcher.store.storage import Storage
+
+
+def _storage(args: argparse.Namespace) -> Storage:
+    return Storage(args.database or os.environ.get("MATCHER_DATABASE_URL") or DEFAULT_DATABASE)
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    storage = _storage(args)
+    try:
+        erased = storage.store().erase(args.person_id, Asked(args.by, datetime.now(UTC)))
+    except StoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        storage.close()
+    print(f"erased {erased} plan(s) of {args.person_id} from {storage.url}; a tombstone stays")
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    given = args.days or os.environ.get("MATCHER_RETENTION_DAYS")
+    if not given:
+        print("retention is not set (MATCHER_RETENTION_DAYS or --days): nothing purged")
+        return 0
+    if not str(given).isdigit() or int(given) < 1:
+        print(f"error: retention must be a whole number of days, got {given!r}", file=sys.stderr)
+        return 2
+    before = datetime.now(UTC) - timedelta(days=int(given))
+    storage = _storage(args)
+    try:
+        plans, events = storage.store().purge(before)
+    except StoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        storage.close()
+    print(f"purged {plans} plan(s) and {events} event(s) untouched since {before:%Y-%m-%d %H:%M}")
+    return 0
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    storage = _storage(args)
+    try:
+        storage.store()
+    except StoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        storage.close()
+    print(f"{describe(storage.url)} is at migration {head()}")
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add ``matcher erase``, ``matcher purge`` and ``matcher db upgrade``."""
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument(
+        "--database", default=None, help="database URL (default MATCHER_DATABASE_URL, or the file)"
+    )
+    erase = subparsers.add_parser(
+        "erase", parents=[database], help="erase a person's stored plans, leaving a tombstone"
+    )
+    erase.add_argument("person_id", help="the person's id (CRN) as the plans give it")
+    erase.add_argument("--by", default=f"cli:{getpass.getuser()}", help="who asked, for the audit")
+    erase.set_defaults(run=cmd_erase)
+    purge = subparsers.add_parser(
+        "purge", parents=[database], help="remove plans and events older than the retention period"
+    )
+    purge.add_argument("--days", default=None, help="retention in days (MATCHER_RETENTION_DAYS)")
+    purge.set_defaults(run=cmd_purge)
+    db = subparsers.add_parser("db", help="the stored plans' database")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_commands.add_parser(
+        "upgrade", parents=[database], help="create or migrate the database to the latest schema"
+    )
+    upgrade.set_defaults(run=cmd_upgrade)
