@@ -10,7 +10,15 @@ from pydantic_core import PydanticCustomError
 
 from api.errors import ErrorEnvelope
 from matcher.model.catalogue import Intervention
-from matcher.model.contract import Exclusion, Plan, ProgrammePathway, Reason, UnmetNeed, Warning
+from matcher.model.contract import (
+    Exclusion,
+    Plan,
+    ProgrammePathway,
+    Reason,
+    UnmetNeed,
+    Warning,
+    no_nul,
+)
 
 ASSESSMENT_REF: dict[str, Any] = {"$ref": "#/components/schemas/Assessment"}
 
@@ -196,6 +204,7 @@ class DecisionRequest(BaseModel):
     @field_validator("reason")
     @classmethod
     def _reason_unless_accepted(cls, reason: str | None, info: ValidationInfo) -> str | None:
+        no_nul(reason or "")
         if info.data.get("decision", "accepted") != "accepted" and not (reason or "").strip():
             raise PydanticCustomError(
                 "reason_required", "a reason is required to reject or add an intervention"

@@ -5,17 +5,42 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
+# bidirectional overrides and isolates: they make an id display as something else
+_HIDDEN = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def no_nul(value: str) -> str:
+    """Text a database can keep: no NUL character (PostgreSQL refuses it in text and JSON).
+
+    >>> no_nul("a\x00b")
+    Traceback (most recent call last):
+    ...
+    ValueError: must not contain the NUL character
+    """
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character")
+    return value
+
+
+def plain_id(value: str) -> str:
+    """An identifier as shown: no control characters, no bidirectional overrides."""
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or c in _HIDDEN for c in value):
+        raise ValueError("must not contain control characters or bidirectional overrides")
+    return value
+
+
+Stored = AfterValidator(no_nul)
 
 
 Percent = Annotated[float, Field(ge=0, le=100)]
 
 
-Code = Annotated[str, Field(min_length=1, max_length=64)]
+Code = Annotated[str, Field(min_length=1, max_length=64), Stored]
 MAX_LIST = 64  # a bound on request size, not policy
-Text = Annotated[str, Field(min_length=1, max_length=500)]
+Text = Annotated[str, Field(min_length=1, max_length=500), Stored]
 ClockTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 
 
@@ -77,7 +102,7 @@ class Custody(BaseModel):
     model_config = _FROZEN
 
     release_date: date
-    establishment: Annotated[str, Field(min_length=1, max_length=120)] | None = None
+    establishment: Annotated[str, Field(min_length=1, max_length=120), Stored] | None = None
 
 
 class HistoryEntry(BaseModel):
@@ -105,7 +130,7 @@ class Assessment(BaseModel):
 
     model_config = _FROZEN
 
-    person_id: Annotated[str, Field(min_length=1, max_length=64)]
+    person_id: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(plain_id)]
     age: Annotated[int, Field(ge=10, le=120)]
     gender: Code
     region: Code | None = None
@@ -116,9 +141,9 @@ class Assessment(BaseModel):
     needs: list[Need] = Field(default_factory=list, max_length=MAX_LIST)
     strengths: list[Code] = Field(default_factory=list, max_length=30)
     responsivity: list[Code] = Field(default_factory=list, max_length=30)
-    oasys_items: dict[str, Annotated[int, Field(ge=0, le=2)]] = Field(
-        default_factory=dict, max_length=40
-    )
+    oasys_items: dict[
+        Annotated[str, Field(max_length=64), Stored], Annotated[int, Field(ge=0, le=2)]
+    ] = Field(default_factory=dict, max_length=40)
     ldc_score: Annotated[int, Field(ge=0, le=100)] | None = None
     pdu: Code | None = None
     accommodation_status: Code | None = None

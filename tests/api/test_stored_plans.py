@@ -377,3 +377,41 @@ def test_plans_outlive_the_app_that_stored_them(example: dict[str, Any], tmp_pat
     with TestClient(create_app(Settings(database_url=url))) as second:
         assert second.get(f"/v1/plans/{made['plan_id']}").json() == made
     assert url != TEST_DATABASE
+
+
+@pytest.mark.parametrize(
+    ("patch", "path"),
+    [
+        ({"person_id": "X1\u0000"}, "person_id"),
+        ({"person_id": "X1\u202e"}, "person_id"),
+        ({"goals": [{"text": "a job\u0000"}]}, "goals[0].text"),
+    ],
+)
+def test_text_a_database_cannot_keep_is_a_422_naming_the_field(
+    api: TestClient, person: dict[str, Any], patch: dict[str, Any], path: str
+) -> None:
+    response = api.post("/v1/plans", json=variant(person, **patch), params={"today": TODAY})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["path"] == path
+
+
+def test_a_reason_with_a_nul_character_is_a_422_and_stores_nothing(
+    api: TestClient, person: dict[str, Any]
+) -> None:
+    made = issue(api, person)
+    response = decide(
+        api, made, intervention_id="crs_accommodation", decision="rejected", reason="no\u0000"
+    )
+    assert response.status_code == 422 and response.json()["errors"][0]["path"] == "reason"
+    assert api.get(f"/v1/plans/{made['plan_id']}").json()["version"] == 1
+
+
+def test_the_embedded_database_is_created_on_first_use(
+    example: dict[str, Any], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the default file is relative to where the service starts
+    assert not (tmp_path / "var").exists()
+    with TestClient(create_app(Settings())) as client:
+        made = issue(client, example)
+        assert client.get(f"/v1/plans/{made['plan_id']}").status_code == 200
+    assert (tmp_path / "var" / "matcher.db").is_file()

@@ -159,7 +159,9 @@ def half_written(url: str) -> list[str]:
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            plans = dict(connection.execute(select(PlanRecord.plan_id, PlanRecord.latest_version)))
+            plans = dict(
+                connection.execute(select(PlanRecord.plan_id, PlanRecord.latest_version)).all()
+            )
             versions = connection.execute(select(VersionRecord.plan_id, VersionRecord.version))
             audit = connection.execute(
                 select(AuditRecord.plan_id, AuditRecord.kind, AuditRecord.detail)
