@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from api import service
 from api.errors import ApiError, ErrorItem
 from api.schemas import (
     AuditEvent,
@@ -28,40 +29,53 @@ from api.schemas import (
 from matcher.model.contract import Assessment, Decisions, ItemDecision, Plan
 from matcher.model.errors import VersionConflictError
 from matcher.model.vocabulary import suggest
+from matcher.planning.planner import plan
 from matcher.rulebook.book import Rulebook
 from matcher.store.plans import Store
 from matcher.store.records import Asked, Decided, Made, Version
 
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
-RETRIES = 3  # a decision without If-Match is planned again this often if another lands first
+RETRIES = 8  # a decision without If-Match is planned again this often if others land first
+_CURSOR = re.compile(r"[0-9]{1,18}")
 
 
 @dataclass(frozen=True)
 class Request:
-    """Who asks, with which Idempotency-Key, and the query that shaped the plan."""
+    """Who asks, with which Idempotency-Key (and a hash of the whole request it keys), and the
+    query that shaped the plan."""
 
     by: str
     key: str | None = None
     today: date | None = None
     explain: bool = False
+    digest: str = ""
+
+
+def asking(
+    by: str, key: str | None, today: date | None, explain: bool, what: str, body: Any
+) -> Request:
+    """A request to plan: ``what`` (the endpoint) and ``body`` are hashed when a key is sent, so
+    the same key with another request, or at another endpoint, is refused."""
+    digest = request_hash(what, body, today) if key is not None else ""
+    return Request(by, key, today, explain, digest)
 
 
 def now() -> datetime:
     return datetime.now(UTC)
 
 
-def request_hash(document: Any, asked: Request) -> str:
-    """What a request asked, as a hash: a key sent again with anything else is refused."""
-    given = {"body": document, "today": asked.today and asked.today.isoformat()}
+def request_hash(what: str, body: Any, today: date | None) -> str:
+    """What a request asked, as a hash."""
+    given = {"what": what, "body": body, "today": today and today.isoformat()}
     canonical = json.dumps(given, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def replayed(store: Store, document: Any, asked: Request, position: int = 0) -> Plan | None:
+def replayed(store: Store, asked: Request, position: int = 0) -> Plan | None:
     """The plan an earlier request with the same Idempotency-Key made, if there was one."""
     if asked.key is None:
         return None
-    found = store.replayed(_asked(asked, document, position))
+    found = store.replayed(_asked(asked, position))
     return present(store, found) if found else None
 
 
@@ -75,7 +89,7 @@ def plan_and_store(
 
     def make() -> Plan:
         made.append(True)
-        return service.make_plan(assessment, rulebook, asked.today, asked.explain)
+        return plan(assessment, rulebook, today=asked.today, explain=asked.explain)
 
     return keep(0, assessment, make), not made
 
@@ -87,8 +101,7 @@ def keeper(
     request was made before with its Idempotency-Key: then the plan it stored."""
 
     def keep(position: int, assessment: Assessment, make: Callable[[], Plan]) -> Plan:
-        document = assessment.model_dump(mode="json", exclude_unset=True)
-        found = replayed(store, document, asked, position)
+        found = replayed(store, asked, position)
         if found is not None:
             return found
         return store_plan(store, assessment, make(), rulebook, asked, position)
@@ -114,14 +127,13 @@ def store_plan(
         planned_on=planned.plan_start or asked.today or date.today(),
         detail={"items": [i.intervention_id for i in planned.items]},
     )
-    version = store.issue(str(uuid.uuid4()), made, _asked(asked, document, position))
+    version = store.issue(str(uuid.uuid4()), made, _asked(asked, position))
     shown = present(store, version)
     return shown.model_copy(update={"trace": planned.trace}) if asked.explain else shown
 
 
-def _asked(asked: Request, document: Any, position: int) -> Asked:
-    digest = request_hash(document, asked) if asked.key is not None else ""
-    return Asked(asked.by, now(), asked.key, position, digest)
+def _asked(asked: Request, position: int) -> Asked:
+    return Asked(asked.by, now(), asked.key, position, asked.digest)
 
 
 def _document(planned: Plan) -> dict[str, Any]:
@@ -171,12 +183,12 @@ def person_plans(store: Store, person_id: str) -> PersonPlans:
 
 
 def if_match(header: str | None) -> int | None:
-    """The version an ``If-Match`` header names (``3``, ``"3"`` or ``W/"3"``).
+    """The version an ``If-Match`` header names (``3``, ``"3"`` or ``W/"3"``; ``*`` or none: any).
 
-    >>> [if_match(h) for h in ('3', '"3"', 'W/"12"', None)]
-    [3, 3, 12, None]
+    >>> [if_match(h) for h in ('3', '"3"', 'W/"12"', "*", None)]
+    [3, 3, 12, None, None]
     """
-    if header is None:
+    if header is None or header.strip() == "*":  # "*": whatever version is current
         return None
     found = _IF_MATCH.match(header)
     if found is None:
@@ -204,6 +216,7 @@ def decide(
         except VersionConflictError:
             if seen is not None or attempt == RETRIES - 1:
                 raise
+            time.sleep(random.uniform(0, 0.02 * (attempt + 1)))  # let the other writer finish
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -216,7 +229,7 @@ def _decide_on(
     decided = Decided(body.intervention_id, body.decision, body.reason, asked.by, at, 0)
     standing = _standing([*store.decisions(current.plan_id, current.version), decided])
     today = asked.today or date.today()
-    planned = service.make_plan(assessment, rulebook, today, False, standing)
+    planned = plan(assessment, rulebook, today=today, decisions=standing)
     if body.decision == "added":
         _check_added(rulebook, planned, body.intervention_id)
     made = Made(
@@ -240,8 +253,9 @@ def _decide_on(
 
 
 def _standing(decisions: Sequence[Decided]) -> Decisions:
-    """The decisions that stand: the latest for each intervention, rejected or added."""
-    latest = {d.intervention_id: d for d in decisions}
+    """The decisions that stand: for each intervention the latest that rejected or added it
+    (accepting changes nothing: an accepted added item stays added)."""
+    latest = {d.intervention_id: d for d in decisions if d.decision != "accepted"}
     rejected, added = {}, {}
     for intervention_id, decided in latest.items():
         made = _item_decision(decided)
@@ -262,16 +276,13 @@ def _check_decision(
         hint = suggest(wanted, catalogue)
         _refuse(f"unknown intervention {wanted!r}" + (f"; did you mean {hint!r}?" if hint else ""))
     in_plan = {item["intervention_id"] for item in current.plan["items"]}
-    name = catalogue[wanted].name
+    name, text = catalogue[wanted].name, rulebook.policy.text
     if body.decision != "added" and wanted not in in_plan:
-        _refuse(f"{name} ({wanted}) is not in version {current.version} of the plan")
+        _refuse(text("decision_not_in_plan").say(name=name, id=wanted, version=current.version))
     if body.decision == "added" and wanted in in_plan:
-        _refuse(f"{name} ({wanted}) is already in the plan")
+        _refuse(text("decision_already_in_plan").say(name=name, id=wanted))
     if body.decision == "rejected" and wanted in assessment.sentence.mandated:
-        _refuse(
-            f"{name} is required by the court order or licence and cannot be rejected: "
-            "the order must be varied"
-        )
+        _refuse(text("decision_mandated").say(name=name))
 
 
 def _check_added(rulebook: Rulebook, planned: Plan, intervention_id: str) -> None:
@@ -280,7 +291,7 @@ def _check_added(rulebook: Rulebook, planned: Plan, intervention_id: str) -> Non
         return
     name = rulebook.catalogue[intervention_id].name
     why = [w.message for w in planned.warnings if name in w.message]
-    _refuse(" ".join(why) or f"{name} cannot be planned for this person")
+    _refuse(" ".join(why) or rulebook.policy.text("added_cannot_be_planned").say(name=name))
 
 
 def _refuse(message: str) -> None:
@@ -294,7 +305,9 @@ def audit(store: Store, plan_id: str) -> AuditTrail:
 
 def cursor(after: str) -> int:
     """The feed's cursor: the id of the last event read ("0" or nothing: from the start)."""
-    if not after.isdigit() or len(after) > 18:
+    if after == "":
+        return 0
+    if not _CURSOR.fullmatch(after):
         message = f"after must be a cursor from an earlier response's next; got {after[:40]!r}"
         raise ApiError(422, message, [ErrorItem(path="query.after", message=message)])
     return int(after)

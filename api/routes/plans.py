@@ -51,7 +51,8 @@ def create_plan(
     Stored (with ``plan_id`` and ``version``) unless ``?store=false``."""
     if not store:
         return service.make_plan(assessment, rulebook, today, explain)
-    asked = records.Request(caller, idempotency_key, today, explain)
+    body = assessment.model_dump(mode="json", exclude_unset=True)
+    asked = records.asking(caller, idempotency_key, today, explain, "plans", body)
     made, replayed = records.plan_and_store(storage.store(), assessment, rulebook, asked)
     response.headers["ETag"] = f'"{made.version}"'
     if replayed:
@@ -95,7 +96,7 @@ def create_batch(
     """Each assessment is validated and planned on its own: a bad one gets an error entry
     (the same envelope as a single call) and never fails the batch. Each plan is stored unless
     ``?store=false``."""
-    asked = records.Request(caller, idempotency_key, today, explain)
+    asked = records.asking(caller, idempotency_key, today, explain, "batch", body.assessments)
     keep = records.keeper(storage.store(), rulebook, asked) if store else None
     return service.plan_batch(body.assessments, rulebook, settings.max_batch, today, explain, keep)
 

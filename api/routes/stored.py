@@ -7,17 +7,29 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response
+from pydantic import AfterValidator
 
 from api import records
 from api.deps import CallerDep, RulebookDep, SettingsDep, StoreDep
 from api.errors import responses
 from api.schemas import AuditTrail, DecisionRequest, Erased, EventFeed, PersonPlans
-from matcher.model.contract import Plan
+from matcher.model.contract import Plan, plain_id
 
 router = APIRouter(tags=["stored plans"], responses=responses(404, 422, 500, 503))
 
-PlanId = Annotated[str, Path(max_length=36, description="the plan_id a stored plan was given")]
-PersonId = Annotated[str, Path(min_length=1, max_length=64, description="the person's CRN")]
+PlanId = Annotated[
+    str,
+    Path(
+        pattern=r"^[0-9a-fA-F-]{1,36}$",
+        description="the plan_id a stored plan was given",
+        examples=["3f2b8c1e-5d4a-4e7b-9c61-0a8d2e4f6b13"],
+    ),
+]
+PersonId = Annotated[
+    str,
+    Path(min_length=1, max_length=64, description="the person's id (CRN)", examples=["X123456"]),
+    AfterValidator(plain_id),
+]
 Today = Annotated[date | None, Query(description="decide as if today were this date (YYYY-MM-DD)")]
 IfMatch = Annotated[
     str | None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import re
 import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,10 +21,19 @@ def _storage(args: argparse.Namespace) -> Storage:
     return Storage(args.database or os.environ.get("MATCHER_DATABASE_URL") or DEFAULT_DATABASE)
 
 
+def _user() -> str:
+    """The operating-system user, or the uid where it has no name (a container's random uid)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid{os.getuid()}"
+
+
 def cmd_erase(args: argparse.Namespace) -> int:
     storage = _storage(args)
     try:
-        erased = storage.store().erase(args.person_id, Asked(args.by, datetime.now(UTC)))
+        by = args.by or f"cli:{_user()}"
+        erased = storage.store().erase(args.person_id, Asked(by, datetime.now(UTC)))
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -38,7 +48,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     if not given:
         print("retention is not set (MATCHER_RETENTION_DAYS or --days): nothing purged")
         return 0
-    if not str(given).isdigit() or int(given) < 1:
+    if not re.fullmatch(r"[0-9]{1,6}", str(given)) or int(given) < 1:
         print(f"error: retention must be a whole number of days, got {given!r}", file=sys.stderr)
         return 2
     before = datetime.now(UTC) - timedelta(days=int(given))
@@ -77,7 +87,7 @@ def register(subparsers: Any) -> None:
         "erase", parents=[database], help="erase a person's stored plans, leaving a tombstone"
     )
     erase.add_argument("person_id", help="the person's id (CRN) as the plans give it")
-    erase.add_argument("--by", default=f"cli:{getpass.getuser()}", help="who asked, for the audit")
+    erase.add_argument("--by", default=None, help="who asked, for the audit (default cli:<user>)")
     erase.set_defaults(run=cmd_erase)
     purge = subparsers.add_parser(
         "purge", parents=[database], help="remove plans and events older than the retention period"

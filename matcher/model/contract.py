@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
-# bidirectional overrides and isolates: they make an id display as something else
-_HIDDEN = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_PERSON_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*", re.ASCII)
 
 
 def no_nul(value: str) -> str:
     """Text a database can keep: no NUL character (PostgreSQL refuses it in text and JSON).
 
-    >>> no_nul("a\x00b")
+    >>> no_nul("a" + chr(0) + "b")
     Traceback (most recent call last):
     ...
     ValueError: must not contain the NUL character
@@ -26,9 +26,20 @@ def no_nul(value: str) -> str:
 
 
 def plain_id(value: str) -> str:
-    """An identifier as shown: no control characters, no bidirectional overrides."""
-    if any(ord(c) < 0x20 or ord(c) == 0x7F or c in _HIDDEN for c in value):
-        raise ValueError("must not contain control characters or bidirectional overrides")
+    """A person's id as other systems give it (a CRN, a NOMIS or case number): letters, digits
+    and ``_ . - :``, so it can name the person in a URL and shows as it is.
+
+    >>> plain_id("X123456")
+    'X123456'
+    >>> plain_id("A/1")
+    Traceback (most recent call last):
+    ...
+    ValueError: may hold only letters, digits and _ . - : (starting with a letter or digit)
+    """
+    if not _PERSON_ID.fullmatch(value):
+        raise ValueError(
+            "may hold only letters, digits and _ . - : (starting with a letter or digit)"
+        )
     return value
 
 

@@ -71,6 +71,7 @@ class Selection:
     multi_need_bonus: float = 0.0
     excluded: list[Exclusion] = field(default_factory=list)  # the candidates that mattered
     excluded_all: list[Exclusion] = field(default_factory=list)  # every one ruled out
+    rejected: dict[str, list[Exclusion]] = field(default_factory=dict)  # by the practitioner
     warnings: list[Warning] = field(default_factory=list)
 
 

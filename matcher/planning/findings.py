@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,16 +174,18 @@ def prerequisite_warnings(
     catalogue: dict[str, Intervention],
     policy: Policy,
     done: frozenset[str] = frozenset(),
+    rejected: Mapping[str, list[Exclusion]] | None = None,
 ) -> list[Warning]:
-    """A warning for each chosen intervention whose prerequisite is ruled out for this person
-    (and not ``done`` already)."""
-    warnings = []
+    """A warning for each chosen intervention whose prerequisite is ruled out for this person or
+    ``rejected`` by the practitioner (and not ``done`` already)."""
+    warnings, rejected = [], rejected or {}
     text = policy.text("prerequisite_not_possible")
     for made in choices:
         for prerequisite in made.intervention.prerequisites:
-            if findings.excluded.get(prerequisite) and prerequisite not in done:
+            out = exclusions_of(findings, prerequisite) + rejected.get(prerequisite, [])
+            if out and prerequisite not in done:
                 first = catalogue[prerequisite]
-                why = "; ".join(e.reason for e in exclusions_of(findings, prerequisite))
+                why = "; ".join(e.reason for e in out)
                 warnings.append(
                     Warning(
                         code="prerequisite_not_possible",

@@ -268,7 +268,7 @@ def _warnings(
     ]
     warnings += chosen.warnings + fitted.warnings
     warnings += prerequisite_warnings(
-        fitted.choices, findings, rulebook.catalogue, policy, chosen.done
+        fitted.choices, findings, rulebook.catalogue, policy, chosen.done, chosen.rejected
     )
     return warnings + _fit_warnings(fitted, assessment, policy)
 

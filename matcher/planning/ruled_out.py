@@ -31,6 +31,8 @@ def rejections(
     text = policy.text("decision_rejected")
     found: dict[str, list[Exclusion]] = {}
     for intervention_id, decided in sorted(decisions.rejected.items()):
+        if intervention_id not in catalogue:
+            continue  # no longer in the catalogue: nothing to keep out
         name = catalogue[intervention_id].name
         why = text.say(name=name, by=decided.by, reason=_sentence(decided.reason or ""))
         found[intervention_id] = [

@@ -68,6 +68,7 @@ class _Selector:
         )
         self.in_progress = in_progress
         self.decisions, self.rejected = decisions, rejections(decisions, catalogue, policy)
+        self.result.rejected = self.rejected
         self._ruled_out: dict[str, list[Exclusion]] = {}
         self.tie = TieBreak(catalogue, policy, vocabulary)
 
@@ -80,6 +81,10 @@ class _Selector:
             found += self.history.get(intervention_id, []) + self.rejected.get(intervention_id, [])
             self._ruled_out[intervention_id] = found
         return found
+
+    def out_of_reach(self, prerequisite: str) -> bool:
+        """A prerequisite a rule excludes or the practitioner rejected: what needs it waits."""
+        return bool(self.findings.excluded.get(prerequisite)) or prerequisite in self.rejected
 
     def started(self) -> None:
         """Work already under way stays in the plan, with the weeks it has left."""
@@ -119,7 +124,7 @@ class _Selector:
         found = []
         for prerequisite in made.intervention.prerequisites:
             first = self.catalogue[prerequisite]
-            if self.findings.excluded.get(prerequisite) or prerequisite in self.rejected:
+            if self.out_of_reach(prerequisite):
                 continue  # reported as prerequisite_not_possible when the choice is taken
             if prerequisite in self.result.done:
                 continue  # done already: the follow-on work can start without it
@@ -178,7 +183,7 @@ class _Selector:
         catalogue's eligibility, with a warning; never where it cannot be delivered at all)."""
         text = self.policy.text("decision_added")
         for added, decided in sorted(self.decisions.added.items()):
-            if added not in self.chosen:
+            if added not in self.chosen and added in self.catalogue:
                 name, why = self.catalogue[added].name, decided.reason or ""
                 said = text.say(name=name, by=decided.by, reason=why.strip())
                 self._ordered(added, Reason(rule_id=text.rule_id, text=said), False)
@@ -243,7 +248,7 @@ class _Selector:
             for other in host.alongside:
                 intervention = self.catalogue[other]
                 if self.ruled_out(other) or any(
-                    self.findings.excluded.get(p) for p in intervention.prerequisites
+                    self.out_of_reach(p) for p in intervention.prerequisites
                 ):
                     continue
                 reason = Reason(
@@ -281,7 +286,7 @@ class _Selector:
         label = self.vocabulary.label("need_areas", area)
         found = []
         for intervention in self.catalogue.values():
-            blocked = any(self.findings.excluded.get(p) for p in intervention.prerequisites)
+            blocked = any(self.out_of_reach(p) for p in intervention.prerequisites)
             if area not in intervention.needs or self.ruled_out(intervention.id) or blocked:
                 continue
             if intervention.id in self.companions or intervention.role == "referral":
@@ -379,16 +384,8 @@ def select(
     """Choose: work already under way (``in_progress``: id → weeks left), mandated work, work a
     rule includes, then the best alternative for each priority need not yet covered, most pressing
     first; every need's alternatives are kept, ranked."""
-    selector = _Selector(
-        assessment,
-        findings,
-        priority,
-        catalogue,
-        policy,
-        vocabulary,
-        in_progress or {},
-        decisions or Decisions(),
-    )
+    given = (in_progress or {}, decisions or Decisions())  # what happened, what was decided
+    selector = _Selector(assessment, findings, priority, catalogue, policy, vocabulary, *given)
     selector.started()
     selector.mandated(assessment)
     selector.added()

@@ -16,6 +16,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
+from matcher.model.errors import StoreUnavailableError
+
 DEFAULT_DATABASE = "sqlite:///var/matcher.db"  # an embedded file, relative to where matcher runs
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_MS = 30_000  # how long a SQLite writer waits for another before giving up (then: 503)
@@ -35,8 +37,6 @@ def engine_for(url: str) -> Engine:
             pool_timeout=10,
             connect_args={"connect_timeout": 5} if parsed.drivername.endswith("psycopg") else {},
         )
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": BUSY_MS / 1000})
     event.listen(engine, "connect", _sqlite_connected)
     event.listen(engine, "begin", _sqlite_begin)
@@ -46,7 +46,9 @@ def engine_for(url: str) -> Engine:
 def _sqlite_connected(connection: Any, _record: Any) -> None:
     connection.isolation_level = None  # transactions are begun by _sqlite_begin, not the driver
     cursor = connection.cursor()
-    for pragma in ("journal_mode=WAL", f"busy_timeout={BUSY_MS}", "foreign_keys=ON"):
+    # secure_delete: an erased person's rows are overwritten, not left in free pages
+    pragmas = ("journal_mode=WAL", f"busy_timeout={BUSY_MS}", "foreign_keys=ON", "secure_delete=ON")
+    for pragma in pragmas:
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
@@ -68,6 +70,10 @@ def head() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+def _known() -> set[str]:
+    return {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
 def current(engine: Engine) -> str | None:
     """The migration the database is at (None: not created yet)."""
     with engine.connect() as connection:
@@ -75,9 +81,20 @@ def current(engine: Engine) -> str | None:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the database to the latest schema; safe when several processes start at once."""
-    if current(engine) == head():
+    """Bring the database to the latest schema; safe when several processes start at once.
+    A SQLite file's folder is made first. A database at a migration this code does not know
+    (newer code ran on it) is refused as unavailable: nothing is written to it."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    found = current(engine)
+    if found == head():
         return
+    if found is not None and found not in _known():
+        raise StoreUnavailableError(
+            f"the database is at migration {found!r}, which this version of matcher does not "
+            f"know (its latest is {head()!r}): upgrade matcher, or point it at another database"
+        )
     with _one_at_a_time(engine), engine.begin() as connection:
         config = alembic_config()
         config.attributes["connection"] = connection

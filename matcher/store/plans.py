@@ -28,19 +28,19 @@ from matcher.store.tables import (
 
 EVENT_SHAPE = 1  # the version of the events' shape
 OUTBOX_LOCK = 0x6F757462  # "outb": events are written one transaction at a time (PostgreSQL)
+PERSON_LOCKS = 0x70657273  # "pers": the key space of per-person locks (two-key advisory locks)
 
 
 @contextlib.contextmanager
 def reachable() -> Iterator[None]:
-    """The database's own failures (gone, refusing, locked past the wait) as one error."""
+    """The database's own failures (gone, refusing, read-only, locked past the wait, at a schema
+    this code does not know) as one error; a request's own faults (integrity, bad data) pass."""
     try:
         yield
-    except (exc.OperationalError, exc.InterfaceError, exc.TimeoutError) as error:
-        raise StoreUnavailableError(f"the database is unavailable: {_first_line(error)}") from error
-    except exc.DBAPIError as error:
-        if error.connection_invalidated:
-            raise StoreUnavailableError("the database connection was lost") from error
+    except (exc.IntegrityError, exc.DataError):
         raise
+    except (exc.DBAPIError, exc.TimeoutError, exc.InterfaceError) as error:
+        raise StoreUnavailableError(f"the database is unavailable: {_first_line(error)}") from error
 
 
 def _first_line(error: Exception) -> str:
@@ -55,6 +55,15 @@ class Store:
         self.engine = engine
         self._writer = engine.execution_options(write=True)
         self._outbox_lock = engine.url.get_backend_name() == "postgresql"
+
+    def _person(self, connection: Connection, person_id: str) -> None:
+        """One writer per person at a time on PostgreSQL (SQLite has one writer anyway), so an
+        erasure and a plan being stored for the same person never interleave."""
+        if self._outbox_lock:
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:space, hashtext(:person))"),
+                {"space": PERSON_LOCKS, "person": person_id},
+            )
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -77,6 +86,7 @@ class Store:
                 return found
         try:
             with self._write() as connection:
+                self._person(connection, made.person_id)
                 connection.execute(
                     insert(PlanRecord).values(
                         plan_id=plan_id,
@@ -113,6 +123,7 @@ class Store:
         stored since, nothing is written (``VersionConflictError``)."""
         new = seen + 1
         with self._write() as connection:
+            self._person(connection, made.person_id)
             moved = connection.execute(
                 update(PlanRecord)
                 .where(PlanRecord.plan_id == plan_id, PlanRecord.latest_version == seen)
@@ -214,26 +225,41 @@ class Store:
         """Remove everything stored about a person; the audit keeps a tombstone without personal
         data and the feed says ``person.erased``. Returns the number of plans removed."""
         with self._write() as connection:
+            self._person(connection, person_id)
             plans = select(PlanRecord.plan_id).where(PlanRecord.person_id == person_id)
             ids = list(connection.scalars(plans))
             self._remove(connection, ids)
             connection.execute(delete(EventRecord).where(EventRecord.person_id == person_id))
             self._audit(connection, None, "erased", asked, None, {"plans": len(ids)})
-            self._event(connection, "person.erased", person_id, asked.at, None, {"plans": len(ids)})
+            if ids:  # nothing stored, nothing for other systems to erase: the id stays unsaid
+                additional = {"plans": len(ids)}
+                self._event(connection, "person.erased", person_id, asked.at, None, additional)
         return len(ids)
 
-    def purge(self, before: datetime) -> tuple[int, int]:
+    def purge(self, before: datetime, chunk: int = 200) -> tuple[int, int]:
         """Remove plans untouched since ``before`` (with everything about them) and older events
-        and tombstones: retention. Returns (plans, events) removed."""
+        and tombstones: retention. A chunk at a time, each its own short transaction; a plan
+        changed meanwhile is kept. Returns (plans, events) removed."""
+        removed = 0
+        while True:
+            with self._write() as connection:
+                old = (
+                    select(PlanRecord.plan_id)
+                    .where(PlanRecord.updated_at < before)
+                    .limit(chunk)
+                    .with_for_update(skip_locked=True)
+                )
+                ids = list(connection.scalars(old))
+                self._remove(connection, ids)
+            removed += len(ids)
+            if len(ids) < chunk:
+                break
         with self._write() as connection:
-            old = select(PlanRecord.plan_id).where(PlanRecord.updated_at < before)
-            ids = list(connection.scalars(old))
-            self._remove(connection, ids)
             connection.execute(
                 delete(AuditRecord).where(AuditRecord.plan_id.is_(None), AuditRecord.at < before)
             )
             events = connection.execute(delete(EventRecord).where(EventRecord.occurred_at < before))
-        return len(ids), events.rowcount
+        return removed, events.rowcount
 
     @staticmethod
     def _remove(connection: Connection, plan_ids: list[str]) -> None:

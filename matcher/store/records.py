@@ -76,4 +76,4 @@ class Event:
 
 def utc(moment: datetime) -> datetime:
     """SQLite gives back naive times: every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 
-from matcher.model.errors import StoreUnavailableError
+from matcher.model.errors import StoreError, StoreUnavailableError
 from matcher.store.database import describe, engine_for, migrate
 from matcher.store.plans import Store, reachable
 
@@ -29,28 +29,40 @@ class Storage:
         self._why = ""
 
     def store(self) -> Store:
-        """The store, migrated to the latest schema."""
+        """The store, migrated to the latest schema. While the database is down, callers get
+        ``StoreUnavailableError`` at once: one of them tries again every few seconds, the others
+        never queue behind it."""
         if self._store is not None:
             return self._store
-        with self._lock:
+        if time.monotonic() < self._next_try or not self._lock.acquire(blocking=False):
+            raise StoreUnavailableError(self._why or "the database is being reached; retry shortly")
+        try:
             if self._store is None:
-                if time.monotonic() < self._next_try:
-                    raise StoreUnavailableError(self._why)
-                try:
-                    with reachable():
-                        migrate(self._engine)
-                except StoreUnavailableError as error:
-                    self._next_try, self._why = time.monotonic() + RETRY_SECONDS, str(error)
-                    logger.warning("stored plans unavailable (%s): %s", self.url, error)
-                    raise
-                logger.info("stored plans in %s", self.url)
-                self._store = Store(self._engine)
+                self._store = self._reach()
             return self._store
+        finally:
+            self._lock.release()
+
+    def _reach(self) -> Store:
+        try:
+            with reachable():
+                migrate(self._engine)
+        except StoreUnavailableError as error:
+            self._next_try, self._why = time.monotonic() + RETRY_SECONDS, str(error)
+            logger.warning("stored plans unavailable (%s): %s", self.url, error)
+            raise
+        except OSError as error:  # a SQLite file's folder that cannot be made
+            self._next_try = time.monotonic() + RETRY_SECONDS
+            self._why = f"the database is unavailable: {error}"
+            logger.warning("stored plans unavailable (%s): %s", self.url, error)
+            raise StoreUnavailableError(self._why) from error
+        logger.info("stored plans in %s", self.url)
+        return Store(self._engine)
 
     def prepare(self) -> None:
         """Reach and migrate the database now if it is there (at start-up); never raises for a
         database that is down."""
-        with contextlib.suppress(StoreUnavailableError):
+        with contextlib.suppress(StoreError):
             self.store()
 
     def close(self) -> None:

@@ -209,6 +209,7 @@ def test_an_unexpected_fault_is_a_500_with_a_logged_correlation_id_and_no_person
         raise RuntimeError(f"fault while planning {args[0].person_id}")
 
     monkeypatch.setattr("api.service.plan", explode)
+    monkeypatch.setattr("api.records.plan", explode)
     with caplog.at_level(logging.ERROR, logger="matcher.api"):
         response = client.post("/v1/plans", json=example)
     assert response.status_code == 500
@@ -226,6 +227,7 @@ def test_a_busy_engine_is_a_503_with_retry_after(
         raise EngineBusyError("all evaluation slots busy")
 
     monkeypatch.setattr("api.service.plan", busy)
+    monkeypatch.setattr("api.records.plan", busy)
     response = client.post("/v1/plans", json=example)
     assert response.status_code == 503
     assert response.headers["retry-after"] == "1"

@@ -415,3 +415,80 @@ def test_the_embedded_database_is_created_on_first_use(
         made = issue(client, example)
         assert client.get(f"/v1/plans/{made['plan_id']}").status_code == 200
     assert (tmp_path / "var" / "matcher.db").is_file()
+
+
+def test_accepting_added_work_keeps_it_in_the_plan(api: TestClient, person: dict[str, Any]) -> None:
+    made = issue(api, person)
+    added = decide(api, made, intervention_id="debt_advice", decision="added", reason="arrears")
+    accepted = decide(api, added.json(), intervention_id="debt_advice", decision="accepted")
+    assert accepted.status_code == 200 and "debt_advice" in ids(accepted.json())
+    item = next(i for i in accepted.json()["items"] if i["intervention_id"] == "debt_advice")
+    assert item["decision"]["decision"] == "accepted"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/v1/plans/%00"),
+        ("get", "/v1/plans/%00/audit"),
+        ("get", "/v1/people/X%00/plans"),
+        ("delete", "/v1/people/X%00"),
+        ("delete", "/v1/people/X%E2%80%AE1"),
+        ("get", "/v1/events?after=%C2%B2"),
+    ],
+)
+def test_odd_characters_in_a_path_or_cursor_are_a_422(
+    api: TestClient, method: str, path: str
+) -> None:
+    response = api.request(method, path)
+    assert response.status_code == 422, response.text
+
+
+def test_an_empty_cursor_starts_from_the_beginning_and_if_match_star_matches_any(
+    api: TestClient, person: dict[str, Any]
+) -> None:
+    assert api.get("/v1/events", params={"after": ""}).status_code == 200
+    made = issue(api, person)
+    response = api.post(
+        f"/v1/plans/{made['plan_id']}/decisions",
+        json={"intervention_id": ids(made)[0], "decision": "accepted"},
+        headers={"If-Match": "*"},
+    )
+    assert response.status_code == 200 and response.json()["version"] == 2
+
+
+def test_erasing_someone_never_stored_tells_no_one_their_id(api: TestClient) -> None:
+    start = api.get("/v1/events", params={"after": "0", "limit": 1000}).json()["next"]
+    assert api.delete("/v1/people/NEVERSTORED1").json() == {"erased": 0}
+    said = [e["personReference"]["identifiers"][0]["value"] for e in events_after(api, start)]
+    assert "NEVERSTORED1" not in said
+
+
+def test_a_key_is_for_one_request_whole(api: TestClient, person: dict[str, Any]) -> None:
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    second = variant(person, person_id=person["person_id"] + "B")
+    body = {"assessments": [person, second]}
+    first = api.post("/v1/plans/batch", json=body, params={"today": TODAY}, headers=key)
+    assert first.status_code == 200
+    changed = {"assessments": [person, variant(second, age=50)]}
+    again = api.post("/v1/plans/batch", json=changed, params={"today": TODAY}, headers=key)
+    assert again.status_code == 422 and again.json()["code"] == "idempotency_key_reused"
+    single = api.post("/v1/plans", json=person, params={"today": TODAY}, headers=key)
+    assert single.status_code == 422 and single.json()["code"] == "idempotency_key_reused"
+
+
+def test_a_database_at_a_migration_this_code_does_not_know_is_unavailable_not_changed(
+    example: dict[str, Any], tmp_path: Any
+) -> None:
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path}/newer.db"
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        issue(client, example)
+    with sqlite3.connect(tmp_path / "newer.db") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        response = client.post("/v1/plans", json=example, params={"today": TODAY})
+        assert response.status_code == 503 and "9999" in response.json()["message"]
+        only = client.post("/v1/plans", json=example, params={"today": TODAY, "store": "false"})
+        assert only.status_code == 200

@@ -95,3 +95,30 @@ def test_the_same_decisions_give_the_same_plan(rulebook: Rulebook) -> None:
 def test_without_decisions_a_plan_is_as_before(rulebook: Rulebook) -> None:
     person = example("woman_mental_health_debt_housing.json")
     assert planned(rulebook, person) == plan(person, rulebook, today=TODAY)
+
+
+def test_work_whose_prerequisite_was_rejected_says_so(rulebook: Rulebook) -> None:
+    """Living as New Me follows New Me Strengths (the catalogue's prerequisite): a man on licence
+    for a sexual offence, with a learning disability and a medium OSP/DC."""
+    body = json.loads((ROOT / "examples" / "assessment.json").read_text())
+    body["sentence"] = {"type": "licence", "start_date": "2026-11-01", "end_date": "2028-11-01"}
+    body["risk"] = {"ogrs": 40, "rosh": "medium", "flags": ["sexual_offence"], "osp_dc": "medium"}
+    body["responsivity"] = ["learning_disability"]
+    person = Assessment.model_validate(body)
+    added = {"living_as_new_me": decided("added", "the treatment manager recommends it")}
+    with_first = planned(rulebook, person, added=added)
+    assert ids(with_first)[-2:] == ["new_me_strengths", "living_as_new_me"]
+    after = planned(
+        rulebook, person, added=added, rejected={"new_me_strengths": decided("rejected")}
+    )
+    assert "new_me_strengths" not in ids(after) and "living_as_new_me" in ids(after)
+    warned = [w for w in after.warnings if w.code == "prerequisite_not_possible"]
+    assert warned and "rejected by the practitioner" in warned[0].message
+
+
+def test_decisions_on_ids_no_longer_in_the_catalogue_are_skipped(rulebook: Rulebook) -> None:
+    person = example()
+    gone = {"retired_course": decided("rejected")}
+    assert ids(planned(rulebook, person, rejected=gone, added=gone)) == ids(
+        planned(rulebook, person)
+    )

@@ -131,3 +131,15 @@ def test_the_erase_and_purge_commands_use_the_same_store(
     down = "postgresql+psycopg://matcher@127.0.0.1:9/nowhere"
     assert main(["erase", "CLI1", "--database", down]) == 1
     assert "unavailable" in capsys.readouterr().err
+
+
+def test_the_commands_build_without_a_user_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    import getpass
+
+    def no_user() -> str:
+        raise KeyError("getpwuid(): uid not found: 54321")
+
+    monkeypatch.setattr(getpass, "getuser", no_user)
+    from matcher.cli.main import build_parser
+
+    assert build_parser().parse_args(["erase", "X1"]).by is None
