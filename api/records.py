@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import re
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,7 +25,6 @@ from api.schemas import (
     PersonReference,
 )
 from matcher.model.contract import Assessment, Decisions, ItemDecision, Plan
-from matcher.model.errors import VersionConflictError
 from matcher.model.vocabulary import suggest
 from matcher.planning.planner import plan
 from matcher.rulebook.book import Rulebook
@@ -35,7 +32,6 @@ from matcher.store.plans import Store
 from matcher.store.records import Asked, Decided, Made, Version
 
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
-RETRIES = 8  # a decision without If-Match is planned again this often if others land first
 _CURSOR = re.compile(r"[0-9]{1,18}")
 
 
@@ -205,51 +201,48 @@ def decide(
     seen: int | None,
     asked: Request,
 ) -> Plan:
-    """Record a decision and store the plan's next version, planned with the rulebook live now;
-    with ``seen`` (If-Match) a plan that has moved on is refused (409), else planned again."""
-    for attempt in range(RETRIES):
-        current = store.version(plan_id)
-        if seen is not None and seen != current.version:
-            raise VersionConflictError(plan_id, seen, current.version)
-        try:
-            return _decide_on(store, rulebook, current, body, asked)
-        except VersionConflictError:
-            if seen is not None or attempt == RETRIES - 1:
-                raise
-            time.sleep(random.uniform(0, 0.02 * (attempt + 1)))  # let the other writer finish
-    raise AssertionError("unreachable")  # pragma: no cover
+    """Record a decision and store the plan's next version, planned with the rulebook live now
+    from the latest version (the plan is locked meanwhile); with ``seen`` (If-Match) a plan that
+    has moved on is refused (409)."""
+    at = now()
+
+    def make(current: Version, so_far: list[Decided]) -> tuple[Made, Decided]:
+        decided = Decided(body.intervention_id, body.decision, body.reason, asked.by, at, 0)
+        return _decide_on(rulebook, current, so_far, decided, asked.today), decided
+
+    version = store.next_version(plan_id, seen, make, Asked(asked.by, at))
+    return present(store, version)
 
 
 def _decide_on(
-    store: Store, rulebook: Rulebook, current: Version, body: DecisionRequest, asked: Request
-) -> Plan:
+    rulebook: Rulebook,
+    current: Version,
+    so_far: list[Decided],
+    decided: Decided,
+    today: date | None,
+) -> Made:
+    """The next version after ``decided``: checked (422 if it cannot be made), then planned."""
     assessment = Assessment.model_validate(current.assessment)
-    _check_decision(rulebook, current, assessment, body)
-    at = now()
-    decided = Decided(body.intervention_id, body.decision, body.reason, asked.by, at, 0)
-    standing = _standing([*store.decisions(current.plan_id, current.version), decided])
-    today = asked.today or date.today()
-    planned = plan(assessment, rulebook, today=today, decisions=standing)
-    if body.decision == "added":
-        _check_added(rulebook, planned, body.intervention_id)
-    made = Made(
+    _check_decision(rulebook, current, assessment, decided)
+    standing = _standing([*so_far, decided])
+    day = today or date.today()
+    planned = plan(assessment, rulebook, today=day, decisions=standing)
+    if decided.decision == "added":
+        _check_added(rulebook, planned, decided.intervention_id)
+    return Made(
         person_id=current.person_id,
         assessment=current.assessment,
         plan=_document(planned),
         rules_version=rulebook.version,
-        planned_on=today,
+        planned_on=day,
         cause="decision",
         detail={
-            "intervention_id": body.intervention_id,
-            "decision": body.decision,
-            "reason": body.reason,
+            "intervention_id": decided.intervention_id,
+            "decision": decided.decision,
+            "reason": decided.reason,
             "items": [i.intervention_id for i in planned.items],
         },
     )
-    version = store.add_version(
-        current.plan_id, current.version, made, Asked(asked.by, at), decided
-    )
-    return present(store, version)
 
 
 def _standing(decisions: Sequence[Decided]) -> Decisions:
@@ -267,7 +260,7 @@ def _standing(decisions: Sequence[Decided]) -> Decisions:
 
 
 def _check_decision(
-    rulebook: Rulebook, current: Version, assessment: Assessment, body: DecisionRequest
+    rulebook: Rulebook, current: Version, assessment: Assessment, body: Decided
 ) -> None:
     """A decision names an intervention in the catalogue, in the plan (to accept or reject) or
     not yet in it (to add); an intervention the court ordered cannot be rejected."""

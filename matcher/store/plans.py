@@ -4,7 +4,7 @@ outbox event together, or nothing), reads that never see half a write."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +28,8 @@ from matcher.store.tables import (
 
 EVENT_SHAPE = 1  # the version of the events' shape
 OUTBOX_LOCK = 0x6F757462  # "outb": events are written one transaction at a time (PostgreSQL)
+# makes a plan's next version from its latest version and the decisions on it so far
+Maker = Callable[[Version, list[Decided]], tuple[Made, Decided | None]]
 PERSON_LOCKS = 0x70657273  # "pers": the key space of per-person locks (two-key advisory locks)
 
 
@@ -116,26 +118,31 @@ class Store:
             return found  # the same key, sent twice at once: the first one's plan
         return self.version(plan_id, 1)
 
-    def add_version(
-        self, plan_id: str, seen: int, made: Made, asked: Asked, decision: Decided | None = None
-    ) -> Version:
-        """Store the plan's next version, made from version ``seen``; if another version was
-        stored since, nothing is written (``VersionConflictError``)."""
-        new = seen + 1
+    def next_version(self, plan_id: str, seen: int | None, make: Maker, asked: Asked) -> Version:
+        """Store the plan's next version, made by ``make`` from the latest version and its
+        decisions while the plan is locked (writers on one plan queue; nothing is lost). With
+        ``seen`` (If-Match), a plan at another version is refused (``VersionConflictError``);
+        whatever ``make`` raises writes nothing."""
+        person_id = self.version(plan_id).person_id  # never changes: lock the person first
         with self._write() as connection:
-            self._person(connection, made.person_id)
-            moved = connection.execute(
+            self._person(connection, person_id)
+            latest = connection.scalar(
+                select(PlanRecord.latest_version)
+                .where(PlanRecord.plan_id == plan_id)
+                .with_for_update()
+            )
+            if latest is None:
+                raise NotFoundError(f"no stored plan {plan_id!r}")
+            if seen is not None and seen != latest:
+                raise VersionConflictError(plan_id, seen, latest)
+            current = self._read_version(connection, plan_id, latest)
+            made, decision = make(current, self._decisions(connection, plan_id, latest))
+            new = latest + 1
+            connection.execute(
                 update(PlanRecord)
-                .where(PlanRecord.plan_id == plan_id, PlanRecord.latest_version == seen)
+                .where(PlanRecord.plan_id == plan_id)
                 .values(latest_version=new, updated_at=asked.at)
             )
-            if moved.rowcount != 1:
-                latest = connection.scalar(
-                    select(PlanRecord.latest_version).where(PlanRecord.plan_id == plan_id)
-                )
-                if latest is None:
-                    raise NotFoundError(f"no stored plan {plan_id!r}")
-                raise VersionConflictError(plan_id, seen, latest)
             if decision is not None:
                 connection.execute(
                     insert(DecisionRecord).values(
@@ -293,17 +300,19 @@ class Store:
     def version(self, plan_id: str, number: int | None = None) -> Version:
         """A version of a plan (the latest if ``number`` is None)."""
         with self._read() as connection:
-            plan = connection.execute(
-                select(PlanRecord).where(PlanRecord.plan_id == plan_id)
-            ).first()
-            if plan is None:
-                raise NotFoundError(f"no stored plan {plan_id!r}")
-            wanted = plan.latest_version if number is None else number
-            row = connection.execute(
-                select(VersionRecord).where(
-                    VersionRecord.plan_id == plan_id, VersionRecord.version == wanted
-                )
-            ).first()
+            return self._read_version(connection, plan_id, number)
+
+    @staticmethod
+    def _read_version(connection: Connection, plan_id: str, number: int | None) -> Version:
+        plan = connection.execute(select(PlanRecord).where(PlanRecord.plan_id == plan_id)).first()
+        if plan is None:
+            raise NotFoundError(f"no stored plan {plan_id!r}")
+        wanted = plan.latest_version if number is None else number
+        row = connection.execute(
+            select(VersionRecord).where(
+                VersionRecord.plan_id == plan_id, VersionRecord.version == wanted
+            )
+        ).first()
         if row is None:
             raise NotFoundError(
                 f"plan {plan_id!r} has no version {wanted}; its latest is {plan.latest_version}"
@@ -313,11 +322,15 @@ class Store:
     def decisions(self, plan_id: str, up_to: int) -> list[Decided]:
         """The decisions on a plan up to a version, oldest first."""
         with self._read() as connection:
-            rows = connection.execute(
-                select(DecisionRecord)
-                .where(DecisionRecord.plan_id == plan_id, DecisionRecord.version <= up_to)
-                .order_by(DecisionRecord.id)
-            ).all()
+            return self._decisions(connection, plan_id, up_to)
+
+    @staticmethod
+    def _decisions(connection: Connection, plan_id: str, up_to: int) -> list[Decided]:
+        rows = connection.execute(
+            select(DecisionRecord)
+            .where(DecisionRecord.plan_id == plan_id, DecisionRecord.version <= up_to)
+            .order_by(DecisionRecord.id)
+        ).all()
         return [
             Decided(r.intervention_id, r.decision, r.reason, r.by, utc(r.at), r.version)
             for r in rows

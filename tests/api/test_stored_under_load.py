@@ -324,10 +324,8 @@ def test_concurrent_decisions_on_one_plan_make_consecutive_versions(
         statuses = Counter(r.status_code for r in responses)
         record_property("unguarded decisions", dict(statuses))
         print(f"40 decisions without If-Match: {dict(statuses)}")
-        assert set(statuses) <= {200, 409}, f"{statuses}\nserver log:\n{tail(log)}"
-        # a 409 without If-Match only once the internal retries are used up
-        conflicts = [r.json() for r in responses if r.status_code == 409]
-        assert all(c["code"] == "version_conflict" for c in conflicts)
+        # without If-Match decisions on one plan queue: every one lands, none is lost
+        assert statuses == {200: 40}, f"{statuses}\nserver log:\n{tail(log)}"
         ok = {r.json()["version"]: r.json() for r in responses if r.status_code == 200}
         latest = 1 + statuses[200]
         assert sorted(ok) == list(range(2, latest + 1))

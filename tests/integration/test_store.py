@@ -85,8 +85,11 @@ def test_erasure_leaves_nothing_of_the_person_but_the_feeds_notice(engine: Engin
     person = "ERASE0001"
     store.issue("11111111-1111-4111-8111-111111111111", made_for(person), Asked("pat", WHEN, "k"))
     decided = Decided("x", "rejected", f"{person} asked not to", "pat", WHEN, 2)
-    store.add_version(
-        "11111111-1111-4111-8111-111111111111", 1, made_for(person), Asked("pat", WHEN), decided
+    store.next_version(
+        "11111111-1111-4111-8111-111111111111",
+        1,
+        lambda current, so_far: (made_for(person), decided),
+        Asked("pat", WHEN),
     )
     store.issue("22222222-2222-4222-8222-222222222222", made_for("KEEP0001"), Asked("pat", WHEN))
     assert set(rows_mentioning(engine, person)) >= {"plans", "plan_versions", "decisions"}
@@ -143,3 +146,17 @@ def test_the_commands_build_without_a_user_name(monkeypatch: pytest.MonkeyPatch)
     from matcher.cli.main import build_parser
 
     assert build_parser().parse_args(["erase", "X1"]).by is None
+
+
+def test_a_version_that_cannot_be_made_writes_nothing(engine: Engine) -> None:
+    store = Store(engine)
+    plan_id = "66666666-6666-4666-8666-666666666666"
+    store.issue(plan_id, made_for("FAIL1"), Asked("pat", WHEN))
+
+    def refuse(current: Any, so_far: Any) -> Any:
+        raise ValueError("refused while planning")
+
+    with pytest.raises(ValueError, match="refused"):
+        store.next_version(plan_id, None, refuse, Asked("pat", WHEN))
+    assert store.version(plan_id).latest_version == 1
+    assert [a["kind"] for a in store.audit(plan_id)] == ["issued"]
