@@ -1,4 +1,5 @@
-"""HTTP on loopback: POST /v1/plans beside the framework floor POST /v1/_floor/plans.
+"""HTTP on loopback: POST /v1/plans?store=false (planning) and POST /v1/plans (planning and
+storing, in a SQLite file of the run's own) beside the framework floor POST /v1/_floor/plans.
 
 uvicorn serves ``api.main:app`` on 127.0.0.1 with 1 and then 2 workers (MATCHER_BENCH_ENDPOINTS=1
 turns the floor endpoint on: it validates the body like /v1/plans and returns a stored plan of
@@ -15,6 +16,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -41,7 +43,13 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
-        env = {**os.environ, "MATCHER_BENCH_ENDPOINTS": "1", "PYTHONPATH": str(ROOT)}
+        self.folder = tempfile.TemporaryDirectory(prefix="matcher-bench-")
+        env = {
+            **os.environ,
+            "MATCHER_BENCH_ENDPOINTS": "1",
+            "PYTHONPATH": str(ROOT),
+            "MATCHER_DATABASE_URL": f"sqlite:///{self.folder.name}/bench.db",
+        }
         uvicorn = Path(sys.executable).with_name("uvicorn")
         self.process = subprocess.Popen(
             [
@@ -87,6 +95,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, 9)
                 self.process.wait()
+        self.folder.cleanup()
 
 
 async def _load(
@@ -141,7 +150,9 @@ def run(
     results: dict[str, Any] = {}
     for count in workers:
         with Server(count) as server:
-            plans = measure(f"{server.url}/v1/plans", bodies, concurrency, requests, seconds)
+            url = f"{server.url}/v1/plans"
+            plans = measure(f"{url}?store=false", bodies, concurrency, requests, seconds)
+            stored = measure(url, bodies, concurrency, requests, seconds)
             floor = measure(f"{server.url}/v1/_floor/plans", bodies, concurrency, requests, seconds)
-        results[str(count)] = {"plans": plans, "floor": floor}
+        results[str(count)] = {"plans": plans, "stored": stored, "floor": floor}
     return results

@@ -8,11 +8,13 @@ import getpass
 import os
 import re
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from matcher.model.errors import StoreError
 from matcher.store.database import DEFAULT_DATABASE, describe, head
+from matcher.store.plans import Store
 from matcher.store.records import Asked
 from matcher.store.storage import Storage
 
@@ -29,18 +31,28 @@ def _user() -> str:
         return f"uid{os.getuid()}"
 
 
-def cmd_erase(args: argparse.Namespace) -> int:
+def _using(args: argparse.Namespace, act: Callable[[Store], str]) -> int:
+    """Run ``act`` on the store and print what it says; a database error is exit status 1."""
     storage = _storage(args)
     try:
-        by = args.by or f"cli:{_user()}"
-        erased = storage.store().erase(args.person_id, Asked(by, datetime.now(UTC)))
+        said = act(storage.store())
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     finally:
         storage.close()
-    print(f"erased {erased} plan(s) of {args.person_id} from {storage.url}; a tombstone stays")
+    print(said)
     return 0
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    asked = Asked(args.by or f"cli:{_user()}", datetime.now(UTC))
+
+    def erase(store: Store) -> str:
+        erased = store.erase(args.person_id, asked)
+        return f"erased {erased} plan(s) of {args.person_id}; a tombstone stays"
+
+    return _using(args, erase)
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
@@ -52,29 +64,16 @@ def cmd_purge(args: argparse.Namespace) -> int:
         print(f"error: retention must be a whole number of days, got {given!r}", file=sys.stderr)
         return 2
     before = datetime.now(UTC) - timedelta(days=int(given))
-    storage = _storage(args)
-    try:
-        plans, events = storage.store().purge(before)
-    except StoreError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    finally:
-        storage.close()
-    print(f"purged {plans} plan(s) and {events} event(s) untouched since {before:%Y-%m-%d %H:%M}")
-    return 0
+
+    def purge(store: Store) -> str:
+        plans, events = store.purge(before)
+        return f"purged {plans} plan(s) and {events} event(s) untouched since {before:%Y-%m-%d}"
+
+    return _using(args, purge)
 
 
 def cmd_upgrade(args: argparse.Namespace) -> int:
-    storage = _storage(args)
-    try:
-        storage.store()
-    except StoreError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    finally:
-        storage.close()
-    print(f"{describe(storage.url)} is at migration {head()}")
-    return 0
+    return _using(args, lambda store: f"{describe(str(store.engine.url))} is at migration {head()}")
 
 
 def register(subparsers: Any) -> None:

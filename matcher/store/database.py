@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 
 from matcher.model.errors import StoreUnavailableError
@@ -127,3 +127,20 @@ def _one_at_a_time(engine: Engine) -> Iterator[None]:
 def describe(url: str) -> str:
     """The URL without its password, for logs and messages."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+@contextlib.contextmanager
+def reachable() -> Iterator[None]:
+    """The database's own failures (gone, refusing, read-only, locked past the wait, at a schema
+    this code does not know) as one error; a request's own faults (integrity, bad data) pass."""
+    try:
+        yield
+    except (exc.IntegrityError, exc.DataError):
+        raise
+    except (exc.DBAPIError, exc.TimeoutError, exc.InterfaceError) as error:
+        raise StoreUnavailableError(f"the database is unavailable: {_first_line(error)}") from error
+
+
+def _first_line(error: Exception) -> str:
+    original = getattr(error, "orig", None) or error
+    return str(original).strip().splitlines()[0] if str(original).strip() else type(error).__name__

@@ -13,9 +13,9 @@ from sqlalchemy import Connection, Engine, delete, exc, func, insert, select, te
 from matcher.model.errors import (
     IdempotencyKeyReusedError,
     NotFoundError,
-    StoreUnavailableError,
     VersionConflictError,
 )
+from matcher.store.database import reachable
 from matcher.store.records import Asked, Decided, Event, Made, Version, utc
 from matcher.store.tables import (
     AuditRecord,
@@ -31,23 +31,6 @@ OUTBOX_LOCK = 0x6F757462  # "outb": events are written one transaction at a time
 # makes a plan's next version from its latest version and the decisions on it so far
 Maker = Callable[[Version, list[Decided]], tuple[Made, Decided | None]]
 PERSON_LOCKS = 0x70657273  # "pers": the key space of per-person locks (two-key advisory locks)
-
-
-@contextlib.contextmanager
-def reachable() -> Iterator[None]:
-    """The database's own failures (gone, refusing, read-only, locked past the wait, at a schema
-    this code does not know) as one error; a request's own faults (integrity, bad data) pass."""
-    try:
-        yield
-    except (exc.IntegrityError, exc.DataError):
-        raise
-    except (exc.DBAPIError, exc.TimeoutError, exc.InterfaceError) as error:
-        raise StoreUnavailableError(f"the database is unavailable: {_first_line(error)}") from error
-
-
-def _first_line(error: Exception) -> str:
-    original = getattr(error, "orig", None) or error
-    return str(original).strip().splitlines()[0] if str(original).strip() else type(error).__name__
 
 
 class Store:

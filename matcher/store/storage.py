@@ -9,8 +9,8 @@ import threading
 import time
 
 from matcher.model.errors import StoreError, StoreUnavailableError
-from matcher.store.database import describe, engine_for, migrate
-from matcher.store.plans import Store, reachable
+from matcher.store.database import describe, engine_for, migrate, reachable
+from matcher.store.plans import Store
 
 logger = logging.getLogger("matcher.store")
 RETRY_SECONDS = 2.0
