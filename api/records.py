@@ -123,9 +123,25 @@ def store_plan(
         planned_on=planned.plan_start or asked.today or date.today(),
         detail={"items": [i.intervention_id for i in planned.items]},
     )
-    version = store.issue(str(uuid.uuid4()), made, _asked(asked, position))
-    shown = present(store, version)
-    return shown.model_copy(update={"trace": planned.trace}) if asked.explain else shown
+    plan_id = str(uuid.uuid4())
+    version = store.issue(plan_id, made, _asked(asked, position))
+    if version.plan_id != plan_id:  # the same key, sent twice at once: the first one's plan
+        return present(store, version)
+    return _as_stored(planned, version)
+
+
+def _as_stored(planned: Plan, version: Version) -> Plan:
+    """The plan just made, as its stored first version shows (no decisions or progress yet):
+    what ``present`` would read back, without reading it."""
+    items = [item.model_copy(update={"status_history": []}) for item in planned.items]
+    stored = {
+        "items": items,
+        "plan_id": version.plan_id,
+        "version": version.version,
+        "created_at": version.created_at,
+        "requested_by": version.created_by,
+    }
+    return planned.model_copy(update=stored)
 
 
 def _asked(asked: Request, position: int) -> Asked:
@@ -140,7 +156,8 @@ def _document(planned: Plan) -> dict[str, Any]:
 
 def present(store: Store, version: Version) -> Plan:
     """A stored version as the API shows it: its id and version, and each item's decision."""
-    latest = {d.intervention_id: d for d in store.decisions(version.plan_id, version.version)}
+    decided = store.decisions(version.plan_id, version.version) if version.version > 1 else []
+    latest = {d.intervention_id: d for d in decided}  # a first version has no decisions yet
     items = []
     for item in version.plan["items"]:
         found = latest.get(item["intervention_id"])

@@ -4,6 +4,7 @@ outbox event together, or nothing), reads that never see half a write."""
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,7 @@ from matcher.model.errors import (
     VersionConflictError,
 )
 from matcher.store.database import reachable
-from matcher.store.records import Asked, Decided, Event, Made, Version, utc
+from matcher.store.records import Asked, Decided, Event, Made, Version, utc, version_of
 from matcher.store.tables import (
     AuditRecord,
     DecisionRecord,
@@ -40,6 +41,9 @@ class Store:
         self.engine = engine
         self._writer = engine.execution_options(write=True)
         self._outbox_lock = engine.url.get_backend_name() == "postgresql"
+        # SQLite has one writer: threads of one process queue here rather than in SQLite's busy
+        # handler, which sleeps in steps of up to 100 ms (the tail latency of every write)
+        self._one_writer = threading.Lock() if not self._outbox_lock else contextlib.nullcontext()
 
     def _person(self, connection: Connection, person_id: str) -> None:
         """One writer per person at a time on PostgreSQL (SQLite has one writer anyway), so an
@@ -52,7 +56,7 @@ class Store:
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[Connection]:
-        with reachable(), self._writer.begin() as connection:
+        with self._one_writer, reachable(), self._writer.begin() as connection:
             yield connection
 
     @contextlib.contextmanager
@@ -73,7 +77,8 @@ class Store:
             with self._write() as connection:
                 self._person(connection, made.person_id)
                 connection.execute(
-                    insert(PlanRecord).values(
+                    *_row(
+                        PlanRecord,
                         plan_id=plan_id,
                         person_id=made.person_id,
                         created_at=asked.at,
@@ -84,7 +89,8 @@ class Store:
                 )
                 if asked.key is not None:
                     connection.execute(
-                        insert(IdempotencyRecord).values(
+                        *_row(
+                            IdempotencyRecord,
                             requested_by=asked.by,
                             key=asked.key,
                             position=asked.position,
@@ -99,7 +105,9 @@ class Store:
             if found is None:
                 raise
             return found  # the same key, sent twice at once: the first one's plan
-        return self.version(plan_id, 1)
+        at, by = utc(asked.at), asked.by  # as written: no need to read it back
+        fields = (made.cause, made.rules_version, made.planned_on, made.assessment, made.plan)
+        return Version(plan_id, made.person_id, 1, 1, at, by, *fields)
 
     def next_version(self, plan_id: str, seen: int | None, make: Maker, asked: Asked) -> Version:
         """Store the plan's next version, made by ``make`` from the latest version and its
@@ -128,7 +136,8 @@ class Store:
             )
             if decision is not None:
                 connection.execute(
-                    insert(DecisionRecord).values(
+                    *_row(
+                        DecisionRecord,
                         plan_id=plan_id,
                         version=new,
                         intervention_id=decision.intervention_id,
@@ -146,7 +155,8 @@ class Store:
     ) -> None:
         """The version row, its audit event, then its outbox event (last: see ``_event``)."""
         connection.execute(
-            insert(VersionRecord).values(
+            *_row(
+                VersionRecord,
                 plan_id=plan_id,
                 version=number,
                 created_at=asked.at,
@@ -177,7 +187,8 @@ class Store:
         detail: dict[str, Any],
     ) -> None:
         connection.execute(
-            insert(AuditRecord).values(
+            *_row(
+                AuditRecord,
                 plan_id=plan_id,
                 kind=kind,
                 at=asked.at,
@@ -201,7 +212,8 @@ class Store:
         if self._outbox_lock:
             connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": OUTBOX_LOCK})
         connection.execute(
-            insert(EventRecord).values(
+            *_row(
+                EventRecord,
                 event_type=kind,
                 version=EVENT_SHAPE,
                 occurred_at=at,
@@ -300,7 +312,7 @@ class Store:
             raise NotFoundError(
                 f"plan {plan_id!r} has no version {wanted}; its latest is {plan.latest_version}"
             )
-        return _version(row, plan.person_id, plan.latest_version)
+        return version_of(row, plan.person_id, plan.latest_version)
 
     def decisions(self, plan_id: str, up_to: int) -> list[Decided]:
         """The decisions on a plan up to a version, oldest first."""
@@ -331,7 +343,7 @@ class Store:
                 )
                 .order_by(PlanRecord.created_at.desc(), PlanRecord.plan_id)
             ).all()
-        return [_version(r, r.person_id, r.latest_version) for r in rows]
+        return [version_of(r, r.person_id, r.latest_version) for r in rows]
 
     def audit(self, plan_id: str) -> list[dict[str, Any]]:
         """A plan's audit events, oldest first."""
@@ -375,17 +387,7 @@ class Store:
         ]
 
 
-def _version(row: Any, person_id: str, latest: int) -> Version:
-    return Version(
-        plan_id=row.plan_id,
-        person_id=person_id,
-        version=row.version,
-        latest_version=latest,
-        created_at=utc(row.created_at),
-        created_by=row.created_by,
-        cause=row.cause,
-        rules_version=row.rules_version,
-        planned_on=row.planned_on,
-        assessment=row.assessment,
-        plan=row.plan,
-    )
+def _row(model: Any, **values: Any) -> tuple[Any, dict[str, Any]]:
+    """An insert of one row, its values as parameters: one compiled statement per table, reused
+    (``insert(...).values(...)`` would build and check a new statement every time)."""
+    return insert(model.__table__), values

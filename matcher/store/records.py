@@ -77,3 +77,20 @@ class Event:
 def utc(moment: datetime) -> datetime:
     """SQLite gives back naive times: every stored time is UTC."""
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def version_of(row: Any, person_id: str, latest: int) -> Version:
+    """A version from its row (any object with the version table's columns as attributes)."""
+    return Version(
+        plan_id=row.plan_id,
+        person_id=person_id,
+        version=row.version,
+        latest_version=latest,
+        created_at=utc(row.created_at),
+        created_by=row.created_by,
+        cause=row.cause,
+        rules_version=row.rules_version,
+        planned_on=row.planned_on,
+        assessment=row.assessment,
+        plan=row.plan,
+    )
