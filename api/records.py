@@ -9,10 +9,11 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
+from api.delivery import history_of, next_due, now, overdue
 from api.errors import ApiError, ErrorItem
 from api.schemas import (
     AuditEvent,
@@ -23,6 +24,7 @@ from api.schemas import (
     Identifier,
     PersonPlans,
     PersonReference,
+    PlanList,
 )
 from matcher.model.contract import Assessment, Decisions, ItemDecision, Plan
 from matcher.model.vocabulary import suggest
@@ -54,10 +56,6 @@ def asking(
     the same key with another request, or at another endpoint, is refused."""
     digest = request_hash(what, body, today) if key is not None else ""
     return Request(by, key, today, explain, digest)
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def request_hash(what: str, body: Any, today: date | None) -> str:
@@ -122,7 +120,9 @@ def store_plan(
         rules_version=rulebook.version,
         planned_on=planned.plan_start or asked.today or date.today(),
         detail={"items": [i.intervention_id for i in planned.items]},
+        next_due=None,
     )
+    made = replace(made, next_due=next_due(made.plan, []))
     plan_id = str(uuid.uuid4())
     version = store.issue(plan_id, made, _asked(asked, position))
     if version.plan_id != plan_id:  # the same key, sent twice at once: the first one's plan
@@ -154,19 +154,32 @@ def _document(planned: Plan) -> dict[str, Any]:
     return stored
 
 
-def present(store: Store, version: Version) -> Plan:
-    """A stored version as the API shows it: its id and version, and each item's decision."""
+def present(
+    store: Store, version: Version, rulebook: Rulebook | None = None, today: date | None = None
+) -> Plan:
+    """A stored version as the API shows it: its id and version, each item's decision and
+    progress, and — read with the ``rulebook`` as of ``today`` — work that is overdue."""
     decided = store.decisions(version.plan_id, version.version) if version.version > 1 else []
     latest = {d.intervention_id: d for d in decided}  # a first version has no decisions yet
+    progress = store.progress(version.plan_id)
+    history = history_of(progress)
     items = []
     for item in version.plan["items"]:
-        found = latest.get(item["intervention_id"])
+        found, changes = latest.get(item["intervention_id"]), history.get(item["intervention_id"])
         decision = _item_decision(found) if found else None
-        items.append({**item, "decision": decision, "status_history": []})
+        status = changes[-1].status if changes else item.get("status")
+        items.append(
+            {**item, "decision": decision, "status": status, "status_history": changes or []}
+        )
+    warnings = list(version.plan["warnings"])
+    if rulebook is not None and version.version == version.latest_version:
+        late = overdue(version.plan, progress, rulebook, today or date.today())
+        warnings += [w.model_dump() for w in late]
     return Plan.model_validate(
         {
             **version.plan,
             "items": items,
+            "warnings": warnings,
             "plan_id": version.plan_id,
             "version": version.version,
             "created_at": version.created_at,
@@ -184,15 +197,27 @@ def _item_decision(decided: Decided) -> ItemDecision:
     )
 
 
-def read(store: Store, plan_id: str, version: int | None) -> Plan:
-    return present(store, store.version(plan_id, version))
+def read(
+    store: Store, rulebook: Rulebook, plan_id: str, version: int | None, today: date | None
+) -> Plan:
+    return present(store, store.version(plan_id, version), rulebook, today)
 
 
-def person_plans(store: Store, person_id: str) -> PersonPlans:
+def overdue_plans(store: Store, rulebook: Rulebook, today: date | None, limit: int) -> PlanList:
+    """The plans whose latest version has work due to start and nothing recorded on it."""
+    day = today or date.today()
+    return PlanList(plans=[present(store, v, rulebook, day) for v in store.overdue(day, limit)])
+
+
+def person_plans(
+    store: Store, rulebook: Rulebook, person_id: str, today: date | None
+) -> PersonPlans:
     versions = store.person_plans(person_id)
     if not versions:
         raise ApiError(404, f"no stored plans for person {person_id!r}")
-    return PersonPlans(person_id=person_id, plans=[present(store, v) for v in versions])
+    return PersonPlans(
+        person_id=person_id, plans=[present(store, v, rulebook, today) for v in versions]
+    )
 
 
 def if_match(header: str | None) -> int | None:
@@ -223,9 +248,12 @@ def decide(
     has moved on is refused (409)."""
     at = now()
 
+    progress = store.progress(plan_id)
+
     def make(current: Version, so_far: list[Decided]) -> tuple[Made, Decided]:
         decided = Decided(body.intervention_id, body.decision, body.reason, asked.by, at, 0)
-        return _decide_on(rulebook, current, so_far, decided, asked.today), decided
+        made = _decide_on(rulebook, current, so_far, decided, asked.today)
+        return replace(made, next_due=next_due(made.plan, progress)), decided
 
     version = store.next_version(plan_id, seen, make, Asked(asked.by, at))
     return present(store, version)
@@ -241,9 +269,9 @@ def _decide_on(
     """The next version after ``decided``: checked (422 if it cannot be made), then planned."""
     assessment = Assessment.model_validate(current.assessment)
     _check_decision(rulebook, current, assessment, decided)
-    standing = _standing([*so_far, decided])
+    stand = standing([*so_far, decided])
     day = today or date.today()
-    planned = plan(assessment, rulebook, today=day, decisions=standing)
+    planned = plan(assessment, rulebook, today=day, decisions=stand)
     if decided.decision == "added":
         _check_added(rulebook, planned, decided.intervention_id)
     return Made(
@@ -262,7 +290,7 @@ def _decide_on(
     )
 
 
-def _standing(decisions: Sequence[Decided]) -> Decisions:
+def standing(decisions: Sequence[Decided]) -> Decisions:
     """The decisions that stand: for each intervention the latest that rejected or added it
     (accepting changes nothing: an accepted added item stays added)."""
     latest = {d.intervention_id: d for d in decisions if d.decision != "accepted"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date as date_type
 from datetime import datetime
 from typing import Any, Literal
 
@@ -11,10 +12,12 @@ from pydantic_core import PydanticCustomError
 from api.errors import ErrorEnvelope
 from matcher.model.catalogue import Intervention
 from matcher.model.contract import (
+    Assessment,
     Exclusion,
     Plan,
     ProgrammePathway,
     Reason,
+    StatusChange,
     UnmetNeed,
     Warning,
     no_nul,
@@ -263,3 +266,71 @@ class EventFeed(BaseModel):
 
     events: list[DomainEvent]
     next: str
+
+
+class ProgressRequest(BaseModel):
+    """Progress on one intervention of a stored plan, from the field (design.md §6.2)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    intervention_id: str = Field(min_length=1, max_length=64, examples=["crs_accommodation"])
+    status: Literal[
+        "referred", "waiting", "started", "completed", "not_completed", "declined", "unavailable"
+    ]
+    date: date_type = Field(description="when it happened: not after today, not before the plan")
+    reason: str | None = Field(default=None, max_length=2000)
+    reason_code: str | None = Field(
+        default=None, max_length=64, description="a vocabulary progress_reasons code, e.g. relapse"
+    )
+
+    @field_validator("reason", "reason_code")
+    @classmethod
+    def _storable(cls, value: str | None) -> str | None:
+        return no_nul(value) if value is not None else None
+
+
+class ProgressResponse(BaseModel):
+    plan_id: str
+    intervention_id: str
+    status: str
+    status_history: list[StatusChange]
+
+
+class PlanList(BaseModel):
+    """Stored plans, each at its latest version."""
+
+    plans: list[Plan]
+
+
+class ReviewRequest(BaseModel):
+    """A review: optionally a new assessment of the same person (else the stored one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    assessment: Assessment | None = None
+
+
+class Said(BaseModel):
+    intervention_id: str
+    reason: str
+
+
+class Moved(BaseModel):
+    intervention_id: str
+    from_week: int  # weeks from the new plan_start
+    to_week: int
+    reason: str
+
+
+class Changes(BaseModel):
+    """What a review added, removed and moved, and why."""
+
+    added: list[Said] = Field(default_factory=list)
+    removed: list[Said] = Field(default_factory=list)
+    moved: list[Moved] = Field(default_factory=list)
+
+
+class Reviewed(Plan):
+    """The plan's new version, and what the review changed."""
+
+    changes: Changes

@@ -4,15 +4,26 @@ erasure and the feed of events (design.md §6.2)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import AfterValidator
 
-from api import records
+from api import delivery, records, reviews
 from api.deps import CallerDep, RulebookDep, SettingsDep, StoreDep
 from api.errors import responses
-from api.schemas import AuditTrail, DecisionRequest, Erased, EventFeed, PersonPlans
+from api.schemas import (
+    AuditTrail,
+    DecisionRequest,
+    Erased,
+    EventFeed,
+    PersonPlans,
+    PlanList,
+    ProgressRequest,
+    ProgressResponse,
+    Reviewed,
+    ReviewRequest,
+)
 from matcher.model.contract import Plan, plain_id
 
 router = APIRouter(tags=["stored plans"], responses=responses(404, 422, 500, 503))
@@ -40,21 +51,61 @@ IfMatch = Annotated[
 ]
 
 
+ReadToday = Annotated[
+    date | None, Query(description="read as if today were this date: what is overdue by then")
+]
+
+
+@router.get("/v1/plans", summary="Stored plans with work overdue: ?status=overdue")
+def list_plans(
+    store: StoreDep,
+    rulebook: RulebookDep,
+    status: Annotated[Literal["overdue"], Query(description="only overdue is supported")],
+    today: ReadToday = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> PlanList:
+    """Plans whose latest version has work due to start before today with nothing recorded on
+    it (no referral, no progress), the longest overdue first; each carries its warnings."""
+    return records.overdue_plans(store, rulebook, today, limit)
+
+
 @router.get("/v1/plans/{plan_id}", summary="A stored plan: its latest version, or ?version=N")
 def get_plan(
     plan_id: PlanId,
     store: StoreDep,
+    rulebook: RulebookDep,
     response: Response,
     version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+    today: ReadToday = None,
 ) -> Plan:
-    found = records.read(store, plan_id, version)
+    """The latest version warns of work due to start with nothing recorded on it."""
+    found = records.read(store, rulebook, plan_id, version, today)
     response.headers["ETag"] = f'"{found.version}"'
     return found
 
 
 @router.get("/v1/people/{person_id}/plans", summary="A person's stored plans, newest first")
-def get_person_plans(person_id: PersonId, store: StoreDep) -> PersonPlans:
-    return records.person_plans(store, person_id)
+def get_person_plans(
+    person_id: PersonId, store: StoreDep, rulebook: RulebookDep, today: ReadToday = None
+) -> PersonPlans:
+    return records.person_plans(store, rulebook, person_id, today)
+
+
+@router.post(
+    "/v1/plans/{plan_id}/progress",
+    summary="Progress on an item from the field: its status history (no new version)",
+)
+def create_progress(
+    plan_id: PlanId,
+    body: ProgressRequest,
+    store: StoreDep,
+    rulebook: RulebookDep,
+    caller: CallerDep,
+    today: Today = None,
+) -> ProgressResponse:
+    """referred, waiting, started, completed, not_completed, declined or unavailable, with the
+    date it happened (not after today), a reason and a reason code from the vocabulary."""
+    return delivery.record(store, rulebook, plan_id, body, caller, today or date.today())
 
 
 @router.post(
@@ -78,6 +129,30 @@ def create_decision(
     asked = records.Request(caller, today=today)
     seen = records.if_match(if_match)
     made = records.decide(store, rulebook, plan_id, body, seen, asked)
+    response.headers["ETag"] = f'"{made.version}"'
+    return made
+
+
+@router.post(
+    "/v1/plans/{plan_id}/reviews",
+    summary="A review: the next version planned around what happened, and what changed",
+    responses=responses(409),
+)
+def create_review(
+    plan_id: PlanId,
+    store: StoreDep,
+    rulebook: RulebookDep,
+    caller: CallerDep,
+    response: Response,
+    body: ReviewRequest | None = None,
+    if_match: IfMatch = None,
+    today: Today = None,
+) -> Reviewed:
+    """As of the review date (``?today=``): completed and started work kept with its real dates;
+    declined, not completed and unavailable work answered by the rules; the rest re-sequenced.
+    ``changes`` lists what was added, removed or moved, and why."""
+    seen = records.if_match(if_match)
+    made = reviews.review(store, rulebook, plan_id, body or ReviewRequest(), seen, caller, today)
     response.headers["ETag"] = f'"{made.version}"'
     return made
 

@@ -125,6 +125,7 @@ class HistoryEntry(BaseModel):
     status: Literal["completed", "started", "not_completed", "declined"]
     end_date: date | None = None
     reason: Text | None = None
+    reason_code: Code | None = None  # vocabulary progress_reasons, e.g. breach, relapse
 
 
 class Goal(BaseModel):
@@ -210,13 +211,17 @@ class StatusChange(BaseModel):
 
 
 class Decisions(BaseModel):
-    """Practitioners' standing decisions on a plan, as the planner takes them: the interventions
-    rejected and added (id → the decision, with its reason and who made it)."""
+    """What practitioners decided and the field reported on a stored plan, as the planner takes
+    it: the interventions rejected and added (id → the decision, with its reason and who made
+    it), those reported unavailable (id → the reason given), and weeks already spent waiting for
+    a place (id → weeks)."""
 
     model_config = _FROZEN
 
     rejected: dict[str, ItemDecision] = Field(default_factory=dict)
     added: dict[str, ItemDecision] = Field(default_factory=dict)
+    unavailable: dict[str, str] = Field(default_factory=dict)
+    waited: dict[str, int] = Field(default_factory=dict)
 
 
 class PlanItem(BaseModel):

@@ -71,6 +71,10 @@ def _codes(assessment: Assessment, rulebook: Rulebook) -> list[Expected]:
     for i, entry in enumerate(assessment.history):
         path = f"history[{i}].intervention_id"
         found.append((path, entry.intervention_id, rulebook.catalogue, "intervention"))
+        if entry.reason_code is not None:
+            reasons = vocabulary.codes("progress_reasons")
+            code = (f"history[{i}].reason_code", entry.reason_code, reasons, "reason code")
+            found.append(code)
     found += [
         (f"goals[{i}].need_area", g.need_area, areas, "need area")
         for i, g in enumerate(assessment.goals)

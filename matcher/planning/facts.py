@@ -132,6 +132,7 @@ def history_facts(assessment: Assessment) -> list[dict[str, Any]]:
             "id": f"history_{index}",
             "intervention_id": entry.intervention_id,
             "status": entry.status,
+            **({"reason_code": entry.reason_code} if entry.reason_code else {}),
         }
         for index, entry in enumerate(assessment.history)
     ]

@@ -123,7 +123,7 @@ def plan_from(
     )
     released = release_week(assessment, today)
     fitted = (
-        _fitted(chosen, evaluation, assessment, rulebook, (start, released))
+        _fitted(chosen, evaluation, assessment, rulebook, (start, released), decisions)
         if sequence_plan
         else unscheduled(chosen, policy)
     )
@@ -157,6 +157,7 @@ def _fitted(
     assessment: Assessment,
     rulebook: Rulebook,
     when: tuple[date, int | None],
+    decisions: Decisions | None = None,
 ) -> Fitted:
     """The selection fitted to the sentence: from ``when`` (plan start, release week)."""
     policy, findings, vocabulary = rulebook.policy, evaluation.findings, rulebook.vocabulary
@@ -167,6 +168,7 @@ def _fitted(
         vocabulary.custody_setting,
         vocabulary.assessment_setting,
         contract_windows(assessment, rulebook.catalogue, start),
+        dict(decisions.waited) if decisions else {},
     )
     weeks_left = int(evaluation.person["weeks_left"])
     return fit(chosen, policy, findings.switched_on, capacity, weeks_left, timing)

@@ -27,7 +27,8 @@ def history_exclusions(
 def rejections(
     decisions: Decisions, catalogue: dict[str, Intervention], policy: Policy
 ) -> dict[str, list[Exclusion]]:
-    """Work a practitioner rejected, with the reason they gave: it stays out until added again."""
+    """Work a practitioner rejected, with the reason they gave (it stays out until added again),
+    and work the field reported unavailable."""
     text = policy.text("decision_rejected")
     found: dict[str, list[Exclusion]] = {}
     for intervention_id, decided in sorted(decisions.rejected.items()):
@@ -38,6 +39,14 @@ def rejections(
         found[intervention_id] = [
             Exclusion(intervention_id=intervention_id, rule_id=text.rule_id, reason=why)
         ]
+    text = policy.text("progress_unavailable")
+    for intervention_id, reason in sorted(decisions.unavailable.items()):
+        if intervention_id in catalogue and intervention_id not in found:
+            name = catalogue[intervention_id].name
+            why = text.say(name=name, reason=_sentence(reason) if reason else "")
+            found[intervention_id] = [
+                Exclusion(intervention_id=intervention_id, rule_id=text.rule_id, reason=why)
+            ]
     return found
 
 

@@ -48,6 +48,7 @@ class Timing:
     # contracted work: (first, last) week it can start under the contracts where the person lives
     # (last None: no recorded end)
     contracted: dict[str, tuple[int, int | None]] = field(default_factory=dict)
+    waited: dict[str, int] = field(default_factory=dict)  # weeks already waited for a place
 
     def setting(self, intervention: Intervention, start: int) -> str:
         """Where work starting in week ``start`` is delivered."""
@@ -66,9 +67,10 @@ class Timing:
         if choice.remaining_weeks is not None:
             return 0
         first = self.contracted.get(intervention.id, (0, None))[0]
+        wait = max(intervention.wait_weeks - self.waited.get(intervention.id, 0), 0)
         if self.release_week is not None and self._community_only(intervention):
-            return max(intervention.wait_weeks, self.release_week, first)
-        return max(intervention.wait_weeks, first)
+            return max(wait, self.release_week, first)
+        return max(wait, first)
 
     def contract_ended(self, choice: Choice, start: int) -> bool:
         """Work starting in week ``start`` would start after its contracts end."""

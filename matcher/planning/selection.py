@@ -341,6 +341,8 @@ class _Selector:
         """Why one candidate is out, from what rules it out: ``history`` (done or tried before),
         ``provision`` (not provided where or when the person can take it: policy's
         provision_gap_when), else ``eligibility``; "" when nothing rules it out."""
+        if any(e.rule_id == self.policy.text("progress_unavailable").rule_id for e in ruled):
+            return "provision"  # not available to this person now: a provision gap
         if any(e.rule_id == self.policy.text("decision_rejected").rule_id for e in ruled):
             return "rejected"
         if any(e.rule_id == self.policy.text("history_not_again").rule_id for e in ruled):

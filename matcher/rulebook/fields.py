@@ -110,6 +110,9 @@ def condition_parser(stage: int, vocabulary: Vocabulary, rule_files: RuleFiles) 
     history = {
         "intervention_id": FieldInfo("intervention_id", "code", rule_files.intervention_ids),
         "status": FieldInfo("status", "code", tuple(vocabulary.codes("history_statuses"))),
+        "reason_code": FieldInfo(
+            "reason_code", "code", tuple(vocabulary.codes("progress_reasons"))
+        ),
     }
     parser = ConditionParser(person, need_fields(vocabulary), derived, codes, history)
     parser.homes = vocabulary.code_homes  # an unknown code says which file to add it to

@@ -28,6 +28,7 @@ _LABELLED = (
     "settings",
     "delivery_times",
     "scores",
+    "progress_reasons",
 )
 
 

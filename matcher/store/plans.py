@@ -6,24 +6,25 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, exc, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, exc, insert, select, text, update
 
 from matcher.model.errors import (
-    IdempotencyKeyReusedError,
     NotFoundError,
     VersionConflictError,
 )
 from matcher.store.database import reachable
-from matcher.store.records import Asked, Decided, Event, Made, Version, utc, version_of
+from matcher.store.reading import Reads
+from matcher.store.records import Asked, Decided, Made, Progress, Version, utc
 from matcher.store.tables import (
     AuditRecord,
     DecisionRecord,
     EventRecord,
     IdempotencyRecord,
     PlanRecord,
+    ProgressRecord,
     VersionRecord,
 )
 
@@ -31,10 +32,12 @@ EVENT_SHAPE = 1  # the version of the events' shape
 OUTBOX_LOCK = 0x6F757462  # "outb": events are written one transaction at a time (PostgreSQL)
 # makes a plan's next version from its latest version and the decisions on it so far
 Maker = Callable[[Version, list[Decided]], tuple[Made, Decided | None]]
+# makes a piece of progress, and the plan's next due date, from the latest version and progress
+Reporter = Callable[[Version, list[Progress]], tuple[Progress, date | None]]
 PERSON_LOCKS = 0x70657273  # "pers": the key space of per-person locks (two-key advisory locks)
 
 
-class Store:
+class Store(Reads):
     """Stored plans in one database."""
 
     def __init__(self, engine: Engine) -> None:
@@ -59,11 +62,6 @@ class Store:
         with self._one_writer, reachable(), self._writer.begin() as connection:
             yield connection
 
-    @contextlib.contextmanager
-    def _read(self) -> Iterator[Connection]:
-        with reachable(), self.engine.connect() as connection:
-            yield connection
-
     # -- writing ------------------------------------------------------------------------------
 
     def issue(self, plan_id: str, made: Made, asked: Asked) -> Version:
@@ -85,6 +83,7 @@ class Store:
                         created_by=asked.by,
                         latest_version=1,
                         updated_at=asked.at,
+                        next_due=made.next_due,
                     )
                 )
                 if asked.key is not None:
@@ -132,7 +131,7 @@ class Store:
             connection.execute(
                 update(PlanRecord)
                 .where(PlanRecord.plan_id == plan_id)
-                .values(latest_version=new, updated_at=asked.at)
+                .values(latest_version=new, updated_at=asked.at, next_due=made.next_due)
             )
             if decision is not None:
                 connection.execute(
@@ -149,6 +148,52 @@ class Store:
                 )
             self._version(connection, plan_id, new, made, asked)
         return self.version(plan_id, new)
+
+    def add_progress(self, plan_id: str, make: Reporter, asked: Asked) -> list[Progress]:
+        """Record progress on an item, made by ``make`` from the latest version and the progress
+        so far while the plan is locked, with its audit event and the plan's new due date. No
+        new version. Returns the item's progress, oldest first."""
+        person_id = self.version(plan_id).person_id
+        with self._write() as connection:
+            self._person(connection, person_id)
+            latest = connection.scalar(
+                select(PlanRecord.latest_version)
+                .where(PlanRecord.plan_id == plan_id)
+                .with_for_update()
+            )
+            if latest is None:
+                raise NotFoundError(f"no stored plan {plan_id!r}")
+            current = self._read_version(connection, plan_id, latest)
+            done, next_due = make(current, self._progress(connection, plan_id))
+            connection.execute(
+                *_row(
+                    ProgressRecord,
+                    plan_id=plan_id,
+                    intervention_id=done.intervention_id,
+                    status=done.status,
+                    on=done.on,
+                    reason=done.reason,
+                    reason_code=done.reason_code,
+                    by=done.by,
+                    at=done.at,
+                )
+            )
+            connection.execute(
+                update(PlanRecord)
+                .where(PlanRecord.plan_id == plan_id)
+                .values(updated_at=asked.at, next_due=next_due)
+            )
+            detail = {
+                "version": latest,
+                "intervention_id": done.intervention_id,
+                "status": done.status,
+                "date": done.on.isoformat(),
+                "reason": done.reason,
+                "reason_code": done.reason_code,
+            }
+            self._audit(connection, plan_id, "progress", asked, current.rules_version, detail)
+            found = self._progress(connection, plan_id)
+        return [p for p in found if p.intervention_id == done.intervention_id]
 
     def _version(
         self, connection: Connection, plan_id: str, number: int, made: Made, asked: Asked
@@ -268,123 +313,10 @@ class Store:
         """Every row of these plans (children first, so no foreign key setting is relied on)."""
         for start in range(0, len(plan_ids), 500):
             chunk = plan_ids[start : start + 500]
-            for table in (IdempotencyRecord, AuditRecord, DecisionRecord, VersionRecord):
+            tables = (IdempotencyRecord, AuditRecord, DecisionRecord, ProgressRecord, VersionRecord)
+            for table in tables:
                 connection.execute(delete(table).where(table.plan_id.in_(chunk)))
             connection.execute(delete(PlanRecord).where(PlanRecord.plan_id.in_(chunk)))
-
-    # -- reading ------------------------------------------------------------------------------
-
-    def replayed(self, asked: Asked) -> Version | None:
-        """The plan an earlier request with this caller's key made at this position, if any."""
-        with self._read() as connection:
-            row = connection.execute(
-                select(IdempotencyRecord.request_hash, IdempotencyRecord.plan_id).where(
-                    IdempotencyRecord.requested_by == asked.by,
-                    IdempotencyRecord.key == asked.key,
-                    IdempotencyRecord.position == asked.position,
-                )
-            ).first()
-        if row is None:
-            return None
-        if row.request_hash != asked.request_hash:
-            raise IdempotencyKeyReusedError(
-                f"the Idempotency-Key {asked.key!r} was used for a different request"
-            )
-        return self.version(row.plan_id, 1)
-
-    def version(self, plan_id: str, number: int | None = None) -> Version:
-        """A version of a plan (the latest if ``number`` is None)."""
-        with self._read() as connection:
-            return self._read_version(connection, plan_id, number)
-
-    @staticmethod
-    def _read_version(connection: Connection, plan_id: str, number: int | None) -> Version:
-        plan = connection.execute(select(PlanRecord).where(PlanRecord.plan_id == plan_id)).first()
-        if plan is None:
-            raise NotFoundError(f"no stored plan {plan_id!r}")
-        wanted = plan.latest_version if number is None else number
-        row = connection.execute(
-            select(VersionRecord).where(
-                VersionRecord.plan_id == plan_id, VersionRecord.version == wanted
-            )
-        ).first()
-        if row is None:
-            raise NotFoundError(
-                f"plan {plan_id!r} has no version {wanted}; its latest is {plan.latest_version}"
-            )
-        return version_of(row, plan.person_id, plan.latest_version)
-
-    def decisions(self, plan_id: str, up_to: int) -> list[Decided]:
-        """The decisions on a plan up to a version, oldest first."""
-        with self._read() as connection:
-            return self._decisions(connection, plan_id, up_to)
-
-    @staticmethod
-    def _decisions(connection: Connection, plan_id: str, up_to: int) -> list[Decided]:
-        rows = connection.execute(
-            select(DecisionRecord)
-            .where(DecisionRecord.plan_id == plan_id, DecisionRecord.version <= up_to)
-            .order_by(DecisionRecord.id)
-        ).all()
-        return [
-            Decided(r.intervention_id, r.decision, r.reason, r.by, utc(r.at), r.version)
-            for r in rows
-        ]
-
-    def person_plans(self, person_id: str) -> list[Version]:
-        """The latest version of each of a person's plans, newest plan first."""
-        with self._read() as connection:
-            rows = connection.execute(
-                select(VersionRecord, PlanRecord.person_id, PlanRecord.latest_version)
-                .join(PlanRecord, PlanRecord.plan_id == VersionRecord.plan_id)
-                .where(
-                    PlanRecord.person_id == person_id,
-                    VersionRecord.version == PlanRecord.latest_version,
-                )
-                .order_by(PlanRecord.created_at.desc(), PlanRecord.plan_id)
-            ).all()
-        return [version_of(r, r.person_id, r.latest_version) for r in rows]
-
-    def audit(self, plan_id: str) -> list[dict[str, Any]]:
-        """A plan's audit events, oldest first."""
-        with self._read() as connection:
-            if connection.scalar(select(func.count()).where(PlanRecord.plan_id == plan_id)) == 0:
-                raise NotFoundError(f"no stored plan {plan_id!r}")
-            rows = connection.execute(
-                select(AuditRecord).where(AuditRecord.plan_id == plan_id).order_by(AuditRecord.id)
-            ).all()
-        return [
-            {
-                "kind": r.kind,
-                "at": utc(r.at),
-                "by": r.by,
-                "rules_version": r.rules_version,
-                "detail": r.detail,
-            }
-            for r in rows
-        ]
-
-    def events(self, after: int, limit: int) -> list[Event]:
-        """Outbox events after the cursor, oldest first."""
-        with self._read() as connection:
-            rows = connection.execute(
-                select(EventRecord)
-                .where(EventRecord.id > after)
-                .order_by(EventRecord.id)
-                .limit(limit)
-            ).all()
-        return [
-            Event(
-                r.id,
-                r.event_type,
-                r.version,
-                utc(r.occurred_at),
-                r.person_id,
-                r.detail_path,
-                r.additional,
-            )
-            for r in rows
-        ]
 
 
 def _row(model: Any, **values: Any) -> tuple[Any, dict[str, Any]]:

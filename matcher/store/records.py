@@ -30,6 +30,7 @@ class Made:
     planned_on: date
     cause: str = "issued"  # issued | decision | review
     detail: dict[str, Any] | None = None  # for the audit event
+    next_due: date | None = None  # the earliest start of work with no progress yet
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,19 @@ class Decided:
     by: str
     at: datetime
     version: int
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Progress on one intervention of a plan, as the field reported it."""
+
+    intervention_id: str
+    status: str
+    on: date
+    reason: str | None
+    reason_code: str | None
+    by: str
+    at: datetime
 
 
 @dataclass(frozen=True)

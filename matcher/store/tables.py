@@ -45,6 +45,8 @@ class PlanRecord(Base):
     created_by: Mapped[str] = mapped_column(String(WHO))
     latest_version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(Moment, index=True)  # for retention
+    # the earliest planned start of latest-version work with no progress yet: overdue after it
+    next_due: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
 
 
 class VersionRecord(Base):
@@ -83,6 +85,25 @@ class DecisionRecord(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     by: Mapped[str] = mapped_column(String(WHO))
     at: Mapped[datetime] = mapped_column(Moment)
+
+
+class ProgressRecord(Base):
+    """Progress on one intervention of a plan, from the field: it makes no new version."""
+
+    __tablename__ = "progress"
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 - read once by SQLAlchemy
+
+    id: Mapped[int] = mapped_column(Serial, primary_key=True, autoincrement=True)
+    plan_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("plans.plan_id", ondelete="CASCADE"), index=True
+    )
+    intervention_id: Mapped[str] = mapped_column(String(PERSON))
+    status: Mapped[str] = mapped_column(String(KIND))
+    on: Mapped[date] = mapped_column(Date)  # the day it happened
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reason_code: Mapped[str | None] = mapped_column(String(PERSON), nullable=True)
+    by: Mapped[str] = mapped_column(String(WHO))
+    at: Mapped[datetime] = mapped_column(Moment)  # when it was recorded
 
 
 class AuditRecord(Base):

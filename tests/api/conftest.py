@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -72,3 +73,41 @@ def variant(example: dict[str, Any], **patch: Any) -> dict[str, Any]:
         else:
             data[key] = value
     return data
+
+
+BASE_URL = "https://matcher.example.org"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('stored')}/matcher.db"
+    from tests.postgres import reset_database
+
+    url: str = request.getfixturevalue("postgres_url")
+    reset_database(url)
+    return url
+
+
+@pytest.fixture(scope="module")
+def api(database: str) -> Iterator[TestClient]:
+    app = create_app(Settings(database_url=database, base_url=BASE_URL))
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture()
+def person(example: dict[str, Any]) -> dict[str, Any]:
+    """The example assessment for a person of this test alone."""
+    return variant(example, person_id=f"T{uuid.uuid4().hex[:12]}")
+
+
+def issue(api: TestClient, body: dict[str, Any], **headers: str) -> dict[str, Any]:
+    response = api.post("/v1/plans", json=body, params={"today": TODAY}, headers=headers)
+    assert response.status_code == 200, response.text
+    made: dict[str, Any] = response.json()
+    return made
+
+
+def ids(plan: dict[str, Any]) -> list[str]:
+    return [item["intervention_id"] for item in plan["items"]]

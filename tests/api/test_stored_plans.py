@@ -4,7 +4,6 @@ storing, reading, idempotency, decisions with If-Match, the audit trail, erasure
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,41 +11,8 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.settings import Settings
-from tests.api.conftest import TODAY, variant
+from tests.api.conftest import BASE_URL, TODAY, ids, issue, variant
 from tests.conftest import TEST_DATABASE
-
-BASE_URL = "https://matcher.example.org"
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('stored')}/matcher.db"
-    from tests.postgres import reset_database
-
-    url: str = request.getfixturevalue("postgres_url")
-    reset_database(url)
-    return url
-
-
-@pytest.fixture(scope="module")
-def api(database: str) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=database, base_url=BASE_URL))
-    with TestClient(app) as client:
-        yield client
-
-
-@pytest.fixture()
-def person(example: dict[str, Any]) -> dict[str, Any]:
-    """The example assessment for a person of this test alone."""
-    return variant(example, person_id=f"T{uuid.uuid4().hex[:12]}")
-
-
-def issue(api: TestClient, body: dict[str, Any], **headers: str) -> dict[str, Any]:
-    response = api.post("/v1/plans", json=body, params={"today": TODAY}, headers=headers)
-    assert response.status_code == 200, response.text
-    made: dict[str, Any] = response.json()
-    return made
 
 
 def decide(api: TestClient, plan: dict[str, Any], **body: Any) -> Any:
@@ -58,10 +24,6 @@ def decide(api: TestClient, plan: dict[str, Any], **body: Any) -> Any:
     )
 
 
-def ids(plan: dict[str, Any]) -> list[str]:
-    return [item["intervention_id"] for item in plan["items"]]
-
-
 def test_a_plan_is_stored_with_its_id_version_time_and_caller(
     api: TestClient, person: dict[str, Any]
 ) -> None:
@@ -69,7 +31,7 @@ def test_a_plan_is_stored_with_its_id_version_time_and_caller(
     assert made["version"] == 1 and made["requested_by"] == "anonymous"
     assert uuid.UUID(made["plan_id"]) and made["created_at"].endswith("Z")
     assert all(i["decision"] is None and i["status_history"] == [] for i in made["items"])
-    read = api.get(f"/v1/plans/{made['plan_id']}")
+    read = api.get(f"/v1/plans/{made['plan_id']}", params={"today": TODAY})
     assert read.status_code == 200 and read.json() == made
     assert read.headers["etag"] == '"1"'
     mine = api.get(f"/v1/people/{person['person_id']}/plans").json()
@@ -375,7 +337,8 @@ def test_plans_outlive_the_app_that_stored_them(example: dict[str, Any], tmp_pat
     with TestClient(create_app(Settings(database_url=url))) as first:
         made = issue(first, example)
     with TestClient(create_app(Settings(database_url=url))) as second:
-        assert second.get(f"/v1/plans/{made['plan_id']}").json() == made
+        read = second.get(f"/v1/plans/{made['plan_id']}", params={"today": TODAY})
+        assert read.json() == made
     assert url != TEST_DATABASE
 
 

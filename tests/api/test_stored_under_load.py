@@ -32,6 +32,9 @@ from matcher.store.tables import (
 from tests.api.conftest import TODAY, variant
 from tests.api.server import running_server
 
+# read as of the day the plans were made: later, work due by then is overdue and warned of
+AS_MADE = {"today": TODAY}
+
 pytestmark = pytest.mark.slow
 
 DECIDED_ON = "2026-11-15"
@@ -277,7 +280,9 @@ def test_500_concurrent_stores_with_2_workers_lose_nothing(
         plan_ids = [p["plan_id"] for p in made]
         assert len(set(plan_ids)) == 500 and {p["version"] for p in made} == {1}
 
-        read = concurrently(lambda plan_id: api.get(f"/v1/plans/{plan_id}"), plan_ids)
+        read = concurrently(
+            lambda plan_id: api.get(f"/v1/plans/{plan_id}", params=AS_MADE), plan_ids
+        )
         assert [r.status_code for r in read] == [200] * 500
         assert [r.json() for r in read] == made
 
@@ -331,7 +336,7 @@ def test_concurrent_decisions_on_one_plan_make_consecutive_versions(
         assert sorted(ok) == list(range(2, latest + 1))
         assert api.get(f"/v1/plans/{plan_id}").json()["version"] == latest
         for number in range(1, latest + 1):
-            read = api.get(f"/v1/plans/{plan_id}", params={"version": number})
+            read = api.get(f"/v1/plans/{plan_id}", params={"version": number, **AS_MADE})
             assert read.status_code == 200 and read.json() == ok.get(number, plan)
         trail = api.get(f"/v1/plans/{plan_id}/audit").json()["events"]
         assert [e["kind"] for e in trail] == ["issued"] + ["decision"] * (latest - 1)
@@ -423,7 +428,7 @@ def test_a_killed_worker_leaves_no_half_written_plan(
 
         def read(made: dict[str, Any]) -> tuple[int, Any]:
             path = f"/v1/plans/{made['plan_id']}"
-            response = api.get(path, params={"version": made["version"]})
+            response = api.get(path, params={"version": made["version"], **AS_MADE})
             return response.status_code, response.json()
 
         assert concurrently(read, stored) == [(200, made) for made in stored]
@@ -442,10 +447,14 @@ def test_plans_survive_a_restart(database: str, log: Path, example: dict[str, An
 
     def everything(api: httpx.Client, plan_ids: list[str]) -> dict[str, Any]:
         return {
-            "plans": [api.get(f"/v1/plans/{p}").json() for p in plan_ids],
-            "first": [api.get(f"/v1/plans/{p}", params={"version": 1}).json() for p in plan_ids],
+            "plans": [api.get(f"/v1/plans/{p}", params=AS_MADE).json() for p in plan_ids],
+            "first": [
+                api.get(f"/v1/plans/{p}", params={"version": 1, **AS_MADE}).json() for p in plan_ids
+            ],
             "audit": [api.get(f"/v1/plans/{p}/audit").json() for p in plan_ids],
-            "people": [api.get(f"/v1/people/{p['person_id']}/plans").json() for p in people],
+            "people": [
+                api.get(f"/v1/people/{p['person_id']}/plans", params=AS_MADE).json() for p in people
+            ],
             "events": api.get("/v1/events", params={"limit": 1000}).json(),
         }
 
