@@ -46,7 +46,7 @@ def review(
     def make(current: Version, so_far: list[Decided]) -> tuple[Made, None]:
         person = _assessment(current, body)
         latest = _latest(progress)
-        decisions = _with_delivery(standing(so_far), latest, day)
+        decisions = _with_delivery(standing(so_far), latest, day, current)
         planned = plan(_with_history(person, latest, rulebook), rulebook, day, decisions=decisions)
         shown = _keep_done(planned, current, latest, rulebook)
         said["changes"] = changes = _changes(current, shown, latest, rulebook)
@@ -102,13 +102,25 @@ def _with_history(person: Assessment, latest: dict[str, Progress], rulebook: Rul
     return person.model_copy(update={"history": kept})
 
 
-def _with_delivery(decisions: Decisions, latest: dict[str, Progress], day: date) -> Decisions:
-    """Unavailable work ruled out; weeks already waited for a place counted."""
+def _with_delivery(
+    decisions: Decisions, latest: dict[str, Progress], day: date, current: Version
+) -> Decisions:
+    """Unavailable work ruled out; weeks already waited for a place counted; the needs that
+    completed work addressed, met."""
     unavailable = {k: p.reason or "" for k, p in latest.items() if p.status == "unavailable"}
     waited = {
         k: (day - p.on).days // 7 for k, p in latest.items() if p.status in ("referred", "waiting")
     }
-    return decisions.model_copy(update={"unavailable": unavailable, "waited": waited})
+    done = {k for k, p in latest.items() if p.status == "completed"}
+    met = sorted(  # a referral or a companion never meets a need on its own
+        {
+            area
+            for i in current.plan["items"]
+            if i["intervention_id"] in done and i.get("role") == "intervention"
+            for area in i["addresses"]
+        }
+    )
+    return decisions.model_copy(update={"unavailable": unavailable, "waited": waited, "met": met})
 
 
 def _keep_done(

@@ -213,8 +213,8 @@ class StatusChange(BaseModel):
 class Decisions(BaseModel):
     """What practitioners decided and the field reported on a stored plan, as the planner takes
     it: the interventions rejected and added (id → the decision, with its reason and who made
-    it), those reported unavailable (id → the reason given), and weeks already spent waiting for
-    a place (id → weeks)."""
+    it), those reported unavailable (id → the reason given), weeks already spent waiting for a
+    place (id → weeks), and the need areas work completed in the plan has met."""
 
     model_config = _FROZEN
 
@@ -222,6 +222,7 @@ class Decisions(BaseModel):
     added: dict[str, ItemDecision] = Field(default_factory=dict)
     unavailable: dict[str, str] = Field(default_factory=dict)
     waited: dict[str, int] = Field(default_factory=dict)
+    met: list[str] = Field(default_factory=list)  # need areas met by work completed in the plan
 
 
 class PlanItem(BaseModel):

@@ -68,6 +68,7 @@ class Selection:
     if_full: dict[str, UnmetNeed] = field(default_factory=dict)  # if the plan is already full
     max_items: int = 0  # the most work (prerequisites aside) one plan holds
     done: frozenset[str] = frozenset()  # completed already (the assessment's history)
+    met: frozenset[str] = frozenset()  # need areas met by work completed in the plan (reviews)
     multi_need_bonus: float = 0.0
     excluded: list[Exclusion] = field(default_factory=list)  # the candidates that mattered
     excluded_all: list[Exclusion] = field(default_factory=list)  # every one ruled out

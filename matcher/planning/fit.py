@@ -71,7 +71,7 @@ def take(selection: Selection, out: frozenset[str], policy: Policy) -> Taken:
     then every chosen piece of work gets the prerequisites it needs. Pure: reads the selection."""
     chosen = [c for c in selection.base if c.intervention.id not in out or c.mandatory]
     ids = {c.intervention.id for c in chosen}
-    covered = {a for c in chosen for a in c.addresses}
+    covered = {a for c in chosen for a in c.addresses} | selection.met
     unmet: dict[str, UnmetNeed] = {}
     for area in selection.priority_needs:
         if area in covered:

@@ -68,7 +68,7 @@ class _Selector:
         )
         self.in_progress = in_progress
         self.decisions, self.rejected = decisions, rejections(decisions, catalogue, policy)
-        self.result.rejected = self.rejected
+        self.result.rejected, self.result.met = self.rejected, frozenset(decisions.met)
         self._ruled_out: dict[str, list[Exclusion]] = {}
         self.tie = TieBreak(catalogue, policy, vocabulary)
 

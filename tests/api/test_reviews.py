@@ -5,12 +5,13 @@ programme completed."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import TODAY, ids, issue, variant
+from tests.api.conftest import ROOT, TODAY, ids, issue, variant
 
 REVIEWED = "2026-12-06"
 
@@ -131,23 +132,72 @@ def test_accommodation_falling_through_brings_a_new_referral_first_and_moves_wha
     assert "motivational_toolkit" in {a["intervention_id"] for a in after["changes"]["added"]}
 
 
-def test_declined_group_work_brings_one_to_one_or_motivational_work_with_the_reason(
+def test_declined_group_work_brings_one_to_one_and_motivational_work_with_the_reason(
     api: TestClient, example: dict[str, Any]
 ) -> None:
-    free = variant(example, person_id="DECLINE1", sentence={"mandated": []})
-    made = issue(api, free)
-    group = made["items"][-1]["intervention_id"]
+    """A man with a pressing thinking and behaviour need is offered group work and declines it."""
+    body = variant(
+        example,
+        person_id="DECLINE1",
+        sentence={"mandated": [], "requirements": ["rar", "accredited_programme"]},
+        needs=[{"area": "thinking_behaviour", "severity": 2, "linked_to_offending": True}],
+        responsivity=[],
+        risk={"ogrs": 62, "rosh": "medium", "flags": []},
+    )
+    made = issue(api, body)
+    assert ids(made) == ["positive_pathways"]  # group work, the rules' first choice
     report(
-        api, made, intervention_id=group, status="declined", reason="He will not sit in a group."
+        api,
+        made,
+        intervention_id="positive_pathways",
+        status="declined",
+        day="2026-11-10",
+        reason="He will not sit in a group.",
     )
     after = review(api, made)
-    assert group not in {i["intervention_id"] for i in after["items"] if i["status"] is None}
+    assert "positive_pathways" not in ids(after) and not after["unmet_needs"]
     added = {a["intervention_id"]: a["reason"] for a in after["changes"]["added"]}
-    assert "motivational_toolkit" in added and "declined" in added["motivational_toolkit"]
+    assert "thinking_skills_one_to_one" in added  # one-to-one work for the same need
+    assert "declined" in added["motivational_toolkit"]
     removed = {r["intervention_id"]: r["reason"] for r in after["changes"]["removed"]}
-    assert "He will not sit in a group." in removed.get(group, "") or group in {
-        i["intervention_id"] for i in after["items"]
+    assert "declined on 2026-11-10" in removed["positive_pathways"]
+    assert "He will not sit in a group." in removed["positive_pathways"]
+
+
+def test_a_completed_programme_moves_the_work_that_waited_for_it_up(
+    api: TestClient, example: dict[str, Any]
+) -> None:
+    body = json.loads((ROOT / "examples" / "homeless_on_release_drugs.json").read_text())
+    made = issue(api, {**body, "person_id": "FOLLOW1"})
+    follow_on = item(made, "choices_and_changes")
+    assert set(follow_on["after"]) == {
+        "cas3_temporary_accommodation",
+        "community_drug_alcohol_treatment",
     }
+    reports = [
+        ("housing_duty_to_refer", "completed", "2026-11-01"),
+        ("cas3_temporary_accommodation", "started", "2026-11-08"),
+        ("community_drug_alcohol_treatment", "started", "2026-11-15"),
+        ("community_drug_alcohol_treatment", "completed", "2026-12-27"),
+        ("cas3_temporary_accommodation", "completed", "2027-01-03"),
+    ]
+    for intervention_id, status, day in reports:
+        sent = {"intervention_id": intervention_id, "status": status, "date": day}
+        response = api.post(
+            f"/v1/plans/{made['plan_id']}/progress", json=sent, params={"today": "2027-01-05"}
+        )
+        assert response.status_code == 200, response.text
+    response = api.post(f"/v1/plans/{made['plan_id']}/reviews", params={"today": "2027-01-05"})
+    after = response.json()
+    moved = {m["intervention_id"]: m for m in after["changes"]["moved"]}
+    assert moved["choices_and_changes"]["to_week"] < moved["choices_and_changes"]["from_week"]
+    assert item(after, "choices_and_changes")["start_week"] == 0
+    assert {i["intervention_id"] for i in after["items"] if i["status"] == "completed"} == {
+        "housing_duty_to_refer",
+        "cas3_temporary_accommodation",
+        "community_drug_alcohol_treatment",
+    }
+    assert not after["changes"]["removed"] and not after["changes"]["added"]
 
 
 def test_unavailable_work_gets_the_next_option_or_a_provision_gap(
