@@ -39,37 +39,63 @@ def starts(plan: dict[str, Any]) -> dict[str, date]:
     return {i["intervention_id"]: begin + timedelta(weeks=i["start_week"]) for i in plan["items"]}
 
 
-def next_due(plan: dict[str, Any], progress: list[Progress]) -> date | None:
-    """The earliest start of work with nothing recorded on it (work under way is not due)."""
-    reported = {p.intervention_id for p in progress}
+ENDED = {"not_completed", "declined", "unavailable"}  # reports that end an attempt at the work
+
+
+def attempt(progress: list[Progress], intervention_id: str, planned_on: date) -> list[Progress]:
+    """The reports on the present attempt at the work: those after the last report that ended an
+    earlier attempt before this version was planned (work planned again starts afresh)."""
+    mine = [p for p in progress if p.intervention_id == intervention_id]
+    start = 0
+    for n, p in enumerate(mine):
+        if p.status in ENDED and p.on < planned_on:
+            start = n + 1
+    return mine[start:]
+
+
+def status_now(item: dict[str, Any], progress: list[Progress], planned_on: date) -> str | None:
+    """An item's status: the latest report on its present attempt, else its own (under way)."""
+    reports = attempt(progress, item["intervention_id"], planned_on)
+    return reports[-1].status if reports else item.get("status")
+
+
+def next_due(plan: dict[str, Any], progress: list[Progress], planned_on: date) -> date | None:
+    """The earliest start of work with nothing recorded on its present attempt."""
+    due = starts(plan)
     waiting = [
-        when
-        for item, when in starts(plan).items()
-        if item not in reported and not _under_way(plan, item)
+        due[i["intervention_id"]]
+        for i in plan["items"]
+        if i["intervention_id"] in due and status_now(i, progress, planned_on) is None
     ]
     return min(waiting, default=None)
 
 
-def _under_way(plan: dict[str, Any], intervention_id: str) -> bool:
-    return any(i["intervention_id"] == intervention_id and i.get("status") for i in plan["items"])
-
-
 def overdue(
-    plan: dict[str, Any], progress: list[Progress], rulebook: Rulebook, today: date
+    plan: dict[str, Any],
+    progress: list[Progress],
+    rulebook: Rulebook,
+    today: date,
+    planned_on: date,
 ) -> list[Warning]:
     """A warning for each item due to start before ``today`` with nothing recorded on it."""
     text = rulebook.policy.text("progress_overdue")
-    reported = {p.intervention_id for p in progress}
-    names = {i["intervention_id"]: i["name"] for i in plan["items"]}
-    weeks = {i["intervention_id"]: i["start_week"] for i in plan["items"]}
+    due = starts(plan)
+    late = [
+        i
+        for i in plan["items"]
+        if i["intervention_id"] in due
+        and due[i["intervention_id"]] < today
+        and status_now(i, progress, planned_on) is None
+    ]
     return [
         Warning(
             code="referral_not_made",
-            message=text.say(name=names[item], date=when.isoformat(), week=weeks[item]),
+            message=text.say(
+                name=i["name"], date=due[i["intervention_id"]].isoformat(), week=i["start_week"]
+            ),
             rule_id=text.rule_id,
         )
-        for item, when in sorted(starts(plan).items(), key=lambda kv: (kv[1], kv[0]))
-        if when < today and item not in reported and not _under_way(plan, item)
+        for i in sorted(late, key=lambda i: (due[i["intervention_id"]], i["intervention_id"]))
     ]
 
 
@@ -99,7 +125,7 @@ def record(
         done = Progress(
             body.intervention_id, body.status, body.date, body.reason, body.reason_code, by, at
         )
-        return done, next_due(current.plan, [*so_far, done])
+        return done, next_due(current.plan, [*so_far, done], current.planned_on)
 
     found = store.add_progress(plan_id, make, Asked(by, at))
     history = history_of(found)[body.intervention_id]

@@ -8,17 +8,16 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from api.delivery import history_of, next_due, now, overdue
+from api.delivery import history_of, next_due, now, overdue, status_now
 from api.errors import ApiError, ErrorItem
 from api.schemas import (
     AuditEvent,
     AuditTrail,
-    DecisionRequest,
     DomainEvent,
     EventFeed,
     Identifier,
@@ -26,12 +25,11 @@ from api.schemas import (
     PersonReference,
     PlanList,
 )
-from matcher.model.contract import Assessment, Decisions, ItemDecision, Plan
-from matcher.model.vocabulary import suggest
+from matcher.model.contract import Assessment, Plan
 from matcher.planning.planner import plan
 from matcher.rulebook.book import Rulebook
 from matcher.store.plans import Store
-from matcher.store.records import Asked, Decided, Made, Version
+from matcher.store.records import Asked, Made, Version
 
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
 _CURSOR = re.compile(r"[0-9]{1,18}")
@@ -112,17 +110,16 @@ def store_plan(
     position: int = 0,
 ) -> Plan:
     """Store a plan just made as version 1 of a new plan; the answer carries its id."""
-    document = assessment.model_dump(mode="json", exclude_unset=True)
     made = Made(
         person_id=assessment.person_id,
-        assessment=document,
-        plan=_document(planned),
+        assessment=assessment.model_dump(mode="json", exclude_unset=True),
+        plan=document(planned),
         rules_version=rulebook.version,
         planned_on=planned.plan_start or asked.today or date.today(),
         detail={"items": [i.intervention_id for i in planned.items]},
         next_due=None,
     )
-    made = replace(made, next_due=next_due(made.plan, []))
+    made = replace(made, next_due=next_due(made.plan, [], made.planned_on))
     plan_id = str(uuid.uuid4())
     version = store.issue(plan_id, made, _asked(asked, position))
     if version.plan_id != plan_id:  # the same key, sent twice at once: the first one's plan
@@ -148,7 +145,7 @@ def _asked(asked: Request, position: int) -> Asked:
     return Asked(asked.by, now(), asked.key, position, asked.digest)
 
 
-def _document(planned: Plan) -> dict[str, Any]:
+def document(planned: Plan) -> dict[str, Any]:
     """What is stored of a plan: all of it but the trace (which an explanation gives again)."""
     stored: dict[str, Any] = planned.model_dump(mode="json", exclude={"trace"})
     return stored
@@ -166,14 +163,14 @@ def present(
     items = []
     for item in version.plan["items"]:
         found, changes = latest.get(item["intervention_id"]), history.get(item["intervention_id"])
-        decision = _item_decision(found) if found else None
-        status = changes[-1].status if changes else item.get("status")
+        decision = found.as_item() if found else None
+        status = status_now(item, progress, version.planned_on)
         items.append(
             {**item, "decision": decision, "status": status, "status_history": changes or []}
         )
     warnings = list(version.plan["warnings"])
     if rulebook is not None and version.version == version.latest_version:
-        late = overdue(version.plan, progress, rulebook, today or date.today())
+        late = overdue(version.plan, progress, rulebook, today or date.today(), version.planned_on)
         warnings += [w.model_dump() for w in late]
     return Plan.model_validate(
         {
@@ -185,15 +182,6 @@ def present(
             "created_at": version.created_at,
             "requested_by": version.created_by,
         }
-    )
-
-
-def _item_decision(decided: Decided) -> ItemDecision:
-    return ItemDecision(
-        decision=decided.decision,  # stored from the same Literal
-        reason=decided.reason,
-        by=decided.by,
-        at=decided.at,
     )
 
 
@@ -233,107 +221,6 @@ def if_match(header: str | None) -> int | None:
         message = f'If-Match must name a plan version, like "3"; got {header[:40]!r}'
         raise ApiError(422, message, [ErrorItem(path="header.If-Match", message=message)])
     return int(found.group(1))
-
-
-def decide(
-    store: Store,
-    rulebook: Rulebook,
-    plan_id: str,
-    body: DecisionRequest,
-    seen: int | None,
-    asked: Request,
-) -> Plan:
-    """Record a decision and store the plan's next version, planned with the rulebook live now
-    from the latest version (the plan is locked meanwhile); with ``seen`` (If-Match) a plan that
-    has moved on is refused (409)."""
-    at = now()
-
-    progress = store.progress(plan_id)
-
-    def make(current: Version, so_far: list[Decided]) -> tuple[Made, Decided]:
-        decided = Decided(body.intervention_id, body.decision, body.reason, asked.by, at, 0)
-        made = _decide_on(rulebook, current, so_far, decided, asked.today)
-        return replace(made, next_due=next_due(made.plan, progress)), decided
-
-    version = store.next_version(plan_id, seen, make, Asked(asked.by, at))
-    return present(store, version)
-
-
-def _decide_on(
-    rulebook: Rulebook,
-    current: Version,
-    so_far: list[Decided],
-    decided: Decided,
-    today: date | None,
-) -> Made:
-    """The next version after ``decided``: checked (422 if it cannot be made), then planned."""
-    assessment = Assessment.model_validate(current.assessment)
-    _check_decision(rulebook, current, assessment, decided)
-    stand = standing([*so_far, decided])
-    day = today or date.today()
-    planned = plan(assessment, rulebook, today=day, decisions=stand)
-    if decided.decision == "added":
-        _check_added(rulebook, planned, decided.intervention_id)
-    return Made(
-        person_id=current.person_id,
-        assessment=current.assessment,
-        plan=_document(planned),
-        rules_version=rulebook.version,
-        planned_on=day,
-        cause="decision",
-        detail={
-            "intervention_id": decided.intervention_id,
-            "decision": decided.decision,
-            "reason": decided.reason,
-            "items": [i.intervention_id for i in planned.items],
-        },
-    )
-
-
-def standing(decisions: Sequence[Decided]) -> Decisions:
-    """The decisions that stand: for each intervention the latest that rejected or added it
-    (accepting changes nothing: an accepted added item stays added)."""
-    latest = {d.intervention_id: d for d in decisions if d.decision != "accepted"}
-    rejected, added = {}, {}
-    for intervention_id, decided in latest.items():
-        made = _item_decision(decided)
-        if decided.decision == "rejected":
-            rejected[intervention_id] = made
-        elif decided.decision == "added":
-            added[intervention_id] = made
-    return Decisions(rejected=rejected, added=added)
-
-
-def _check_decision(
-    rulebook: Rulebook, current: Version, assessment: Assessment, body: Decided
-) -> None:
-    """A decision names an intervention in the catalogue, in the plan (to accept or reject) or
-    not yet in it (to add); an intervention the court ordered cannot be rejected."""
-    wanted, catalogue = body.intervention_id, rulebook.catalogue
-    if wanted not in catalogue:
-        hint = suggest(wanted, catalogue)
-        _refuse(f"unknown intervention {wanted!r}" + (f"; did you mean {hint!r}?" if hint else ""))
-    in_plan = {item["intervention_id"] for item in current.plan["items"]}
-    name, text = catalogue[wanted].name, rulebook.policy.text
-    if body.decision != "added" and wanted not in in_plan:
-        _refuse(text("decision_not_in_plan").say(name=name, id=wanted, version=current.version))
-    if body.decision == "added" and wanted in in_plan:
-        _refuse(text("decision_already_in_plan").say(name=name, id=wanted))
-    if body.decision == "rejected" and wanted in assessment.sentence.mandated:
-        _refuse(text("decision_mandated").say(name=name))
-
-
-def _check_added(rulebook: Rulebook, planned: Plan, intervention_id: str) -> None:
-    """Added work that cannot be planned is refused with the plan's own reason."""
-    if any(item.intervention_id == intervention_id for item in planned.items):
-        return
-    name = rulebook.catalogue[intervention_id].name
-    why = [w.message for w in planned.warnings if name in w.message]
-    _refuse(" ".join(why) or rulebook.policy.text("added_cannot_be_planned").say(name=name))
-
-
-def _refuse(message: str) -> None:
-    raise ApiError(422, message, [ErrorItem(path="intervention_id", message=message)])
 
 
 def audit(store: Store, plan_id: str) -> AuditTrail:

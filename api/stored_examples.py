@@ -6,9 +6,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from api.schemas import AuditEvent, AuditTrail, DomainEvent, EventFeed, Identifier, PersonPlans
+from api.schemas import (
+    AuditEvent,
+    AuditTrail,
+    Changes,
+    DomainEvent,
+    EventFeed,
+    Identifier,
+    PersonPlans,
+    PlanList,
+    ProgressResponse,
+    Reviewed,
+)
 from api.schemas import PersonReference as Reference
-from matcher.model.contract import ItemDecision, Plan
+from matcher.model.contract import ItemDecision, Plan, StatusChange
 
 PLAN_ID = "3f2b8c1e-5d4a-4e7b-9c61-0a8d2e4f6b13"
 ISSUED = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
@@ -70,4 +81,16 @@ def stored_examples(found: Plan) -> dict[tuple[str, str], Any]:
         ("/v1/plans/{plan_id}/audit", "get"): trail.model_dump(mode="json"),
         ("/v1/people/{person_id}", "delete"): {"erased": 1},
         ("/v1/events", "get"): feed.model_dump(mode="json"),
+        ("/v1/plans", "get"): PlanList(plans=[second]).model_dump(mode="json"),
+        ("/v1/plans/{plan_id}/progress", "post"): ProgressResponse(
+            plan_id=PLAN_ID,
+            intervention_id=decided,
+            status="referred",
+            status_history=[
+                StatusChange(status="referred", date=DECIDED.date(), by=BY, at=DECIDED)
+            ],
+        ).model_dump(mode="json"),
+        ("/v1/plans/{plan_id}/reviews", "post"): Reviewed(
+            **second.model_copy(update={"version": 3}).model_dump(), changes=Changes()
+        ).model_dump(mode="json"),
     }

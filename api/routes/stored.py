@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import AfterValidator
 
-from api import delivery, records, reviews
+from api import decisions, delivery, records, reviews
 from api.deps import CallerDep, RulebookDep, SettingsDep, StoreDep
 from api.errors import responses
 from api.schemas import (
@@ -128,7 +128,7 @@ def create_decision(
     ordered cannot be rejected. The new version is planned with the rules live now."""
     asked = records.Request(caller, today=today)
     seen = records.if_match(if_match)
-    made = records.decide(store, rulebook, plan_id, body, seen, asked)
+    made = decisions.decide(store, rulebook, plan_id, body, seen, asked)
     response.headers["ETag"] = f'"{made.version}"'
     return made
 

@@ -65,6 +65,7 @@ PLAN_TEXTS: dict[str, frozenset[str]] = {
     "progress_unavailable": frozenset({"name", "reason"}),
     "review_removed": frozenset({"name", "status", "date"}),
     "review_not_chosen": frozenset({"name"}),
+    "review_moved": frozenset({"name", "was", "now"}),
     "pdu_outside_region": frozenset({"pdu", "pdu_region", "region"}),
     "release_not_sentence_start": frozenset({"release_date"}),
     "release_after_sentence_end": frozenset({"release_date", "end_date"}),

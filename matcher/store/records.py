@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from matcher.model.contract import ItemDecision
+
 
 @dataclass(frozen=True)
 class Asked:
@@ -60,6 +62,15 @@ class Decided:
     by: str
     at: datetime
     version: int
+
+    def as_item(self) -> ItemDecision:
+        """The decision as a plan's item shows it."""
+        return ItemDecision(
+            decision=self.decision,  # stored from the same Literal
+            reason=self.reason,
+            by=self.by,
+            at=self.at,
+        )
 
 
 @dataclass(frozen=True)

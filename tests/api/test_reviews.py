@@ -255,3 +255,73 @@ def test_a_review_with_a_new_assessment_of_someone_else_is_a_422(
     assert response.json()["errors"][0]["path"] == "assessment.person_id"
     trail = api.get(f"/v1/plans/{made['plan_id']}/audit").json()["events"]
     assert [e["kind"] for e in trail] == ["issued"]
+
+
+def test_a_decision_after_a_review_keeps_what_the_review_knew(
+    api: TestClient, person: dict[str, Any]
+) -> None:
+    made = issue(api, person)
+    report(api, made, intervention_id="housing_duty_to_refer", status="completed", day="2026-11-02")
+    report(api, made, intervention_id="crs_accommodation", status="unavailable", reason="closed")
+    reviewed = review(api, made)
+    decided = api.post(
+        f"/v1/plans/{made['plan_id']}/decisions",
+        json={"intervention_id": "building_better_relationships", "decision": "accepted"},
+        params={"today": "2026-12-07"},
+    )
+    assert decided.status_code == 200, decided.text
+    after = decided.json()
+    assert after["version"] == reviewed["version"] + 1
+    assert "crs_accommodation" not in ids(after)
+    assert item(after, "housing_duty_to_refer")["status"] == "completed"
+    assert item(after, "housing_duty_to_refer")["end_week"] < 0
+
+
+def test_completed_ordered_work_stays_once_with_its_real_dates(
+    api: TestClient, person: dict[str, Any]
+) -> None:
+    made = issue(api, person)
+    ordered = "building_better_relationships"
+    report(api, made, intervention_id=ordered, status="started", day="2026-11-03")
+    report(api, made, intervention_id=ordered, status="completed", day="2026-12-01")
+    after = review(api, made)
+    assert ids(after).count(ordered) == 1
+    kept = item(after, ordered)
+    assert kept["status"] == "completed" and kept["end_week"] == -1 and kept["start_week"] == -5
+
+
+def test_work_planned_again_starts_afresh_and_can_be_overdue(
+    api: TestClient, person: dict[str, Any]
+) -> None:
+    made = issue(api, person)
+    report(api, made, intervention_id="crs_accommodation", status="started", day="2026-11-08")
+    report(api, made, intervention_id="crs_accommodation", status="not_completed")
+    after = review(api, made)
+    again = item(after, "crs_accommodation")
+    assert again["status"] is None and len(again["status_history"]) == 2  # a new attempt
+    later = api.get(f"/v1/plans/{made['plan_id']}", params={"today": "2027-03-01"}).json()
+    late = [w["message"] for w in later["warnings"] if w["code"] == "referral_not_made"]
+    assert any("Accommodation services" in m for m in late)
+
+
+def test_a_review_dated_before_what_the_plan_records_is_a_422(
+    api: TestClient, person: dict[str, Any]
+) -> None:
+    made = issue(api, person)
+    report(api, made, intervention_id="crs_accommodation", status="referred", day="2026-11-20")
+    response = api.post(f"/v1/plans/{made['plan_id']}/reviews", params={"today": "2026-11-10"})
+    assert response.status_code == 422 and response.json()["errors"][0]["path"] == "query.today"
+
+
+def test_a_reviews_new_assessment_with_an_unknown_code_is_a_422_naming_its_path(
+    api: TestClient, person: dict[str, Any]
+) -> None:
+    made = issue(api, person)
+    changed = variant(person, needs=[{"area": "acommodation", "severity": 2}])
+    response = api.post(
+        f"/v1/plans/{made['plan_id']}/reviews",
+        json={"assessment": changed},
+        params={"today": REVIEWED},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["path"] == "assessment.needs[0].area"

@@ -62,15 +62,27 @@ def test_a_review_keeps_completed_work_and_schedules_nothing_in_the_past(
         assert response.status_code == 200, response.text
         if status == "completed":
             completed[item["intervention_id"]] = day
-    reviewed = api.post(f"/v1/plans/{plan['plan_id']}/reviews", params={"today": str(REVIEWED)})
-    assert reviewed.status_code == 200, reviewed.text
-    after: dict[str, Any] = reviewed.json()
-    begin = date.fromisoformat(after["plan_start"])
-    items = {i["intervention_id"]: i for i in after["items"]}
-    for intervention_id, day in completed.items():  # kept, as it was done
-        kept = items[intervention_id]
-        assert kept["status"] == "completed" and kept["end_week"] == (day - begin).days // 7
-        assert intervention_id not in {r["intervention_id"] for r in after["changes"]["removed"]}
-    for item in after["items"]:  # nothing new starts before the review
-        if item["status"] not in ("completed", "started"):
-            assert item["start_week"] >= 0, item
+    first = _review(api, plan["plan_id"], REVIEWED)
+    second = _review(api, plan["plan_id"], REVIEWED + timedelta(weeks=3))
+    for after in (first, second):
+        begin = date.fromisoformat(after["plan_start"])
+        listed = [i["intervention_id"] for i in after["items"]]
+        assert len(listed) == len(set(listed)), listed  # nothing twice
+        items = {i["intervention_id"]: i for i in after["items"]}
+        for intervention_id, day in completed.items():  # kept, as it was done
+            kept = items[intervention_id]
+            assert kept["status"] == "completed", kept
+            assert kept["end_week"] == (day - begin).days // 7  # its real date, every review
+            assert intervention_id not in {
+                r["intervention_id"] for r in after["changes"]["removed"]
+            }
+        for item in after["items"]:  # nothing new starts before the review
+            if item["status"] not in ("completed", "started"):
+                assert item["start_week"] >= 0, item
+
+
+def _review(api: TestClient, plan_id: str, day: date) -> dict[str, Any]:
+    response = api.post(f"/v1/plans/{plan_id}/reviews", params={"today": str(day)})
+    assert response.status_code == 200, response.text
+    found: dict[str, Any] = response.json()
+    return found
