@@ -38,40 +38,8 @@ def stored_examples(found: Plan) -> dict[tuple[str, str], Any]:
         items[0] = items[0].model_copy(update={"decision": accepted, "status_history": []})
     second = first.model_copy(update={"version": 2, "created_at": DECIDED, "items": items})
     decided = items[0].intervention_id if items else ""
-    trail = AuditTrail(
-        plan_id=PLAN_ID,
-        events=[
-            AuditEvent(
-                kind="issued",
-                at=ISSUED,
-                by=BY,
-                rules_version=found.rules_version,
-                detail={"version": 1, "items": [i.intervention_id for i in found.items]},
-            ),
-            AuditEvent(
-                kind="decision",
-                at=DECIDED,
-                by=BY,
-                rules_version=found.rules_version,
-                detail={"version": 2, "intervention_id": decided, "decision": "accepted"},
-            ),
-        ],
-    )
-    person = Reference(identifiers=[Identifier(value=found.person_id)])
-    feed = EventFeed(
-        events=[
-            DomainEvent(
-                eventType=kind,
-                version=1,
-                occurredAt=at,
-                detailUrl=f"http://127.0.0.1:8000/v1/plans/{PLAN_ID}?version={number}",
-                personReference=person,
-                additionalInformation={"planId": PLAN_ID, "version": number},
-            )
-            for kind, at, number in (("plan.issued", ISSUED, 1), ("plan.changed", DECIDED, 2))
-        ],
-        next="2",
-    )
+    trail = _trail(found, decided)
+    feed = _feed(found)
     return {
         ("/v1/plans/{plan_id}", "get"): second.model_dump(mode="json"),
         ("/v1/plans/{plan_id}/decisions", "post"): second.model_dump(mode="json"),
@@ -94,3 +62,43 @@ def stored_examples(found: Plan) -> dict[tuple[str, str], Any]:
             **second.model_copy(update={"version": 3}).model_dump(), changes=Changes()
         ).model_dump(mode="json"),
     }
+
+
+def _trail(found: Plan, decided: str) -> AuditTrail:
+    return AuditTrail(
+        plan_id=PLAN_ID,
+        events=[
+            AuditEvent(
+                kind="issued",
+                at=ISSUED,
+                by=BY,
+                rules_version=found.rules_version,
+                detail={"version": 1, "items": [i.intervention_id for i in found.items]},
+            ),
+            AuditEvent(
+                kind="decision",
+                at=DECIDED,
+                by=BY,
+                rules_version=found.rules_version,
+                detail={"version": 2, "intervention_id": decided, "decision": "accepted"},
+            ),
+        ],
+    )
+
+
+def _feed(found: Plan) -> EventFeed:
+    person = Reference(identifiers=[Identifier(value=found.person_id)])
+    return EventFeed(
+        events=[
+            DomainEvent(
+                eventType=kind,
+                version=1,
+                occurredAt=at,
+                detailUrl=f"http://127.0.0.1:8000/v1/plans/{PLAN_ID}?version={number}",
+                personReference=person,
+                additionalInformation={"planId": PLAN_ID, "version": number},
+            )
+            for kind, at, number in (("plan.issued", ISSUED, 1), ("plan.changed", DECIDED, 2))
+        ],
+        next="2",
+    )
