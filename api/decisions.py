@@ -38,7 +38,7 @@ def decide(
         return replace(made, next_due=next_due(made.plan, progress, made.planned_on)), decided
 
     version = store.next_version(plan_id, seen, make, Asked(asked.by, at))
-    return present(store, version)
+    return present(store, version, rulebook, asked.today)
 
 
 def _decide_on(

@@ -115,14 +115,7 @@ class Store(Reads):
         whatever ``make`` raises writes nothing."""
         person_id = self.version(plan_id).person_id  # never changes: lock the person first
         with self._write() as connection:
-            self._person(connection, person_id)
-            latest = connection.scalar(
-                select(PlanRecord.latest_version)
-                .where(PlanRecord.plan_id == plan_id)
-                .with_for_update()
-            )
-            if latest is None:
-                raise NotFoundError(f"no stored plan {plan_id!r}")
+            latest = self._lock(connection, plan_id, person_id)
             if seen is not None and seen != latest:
                 raise VersionConflictError(plan_id, seen, latest)
             current = self._read_version(connection, plan_id, latest)
@@ -155,14 +148,7 @@ class Store(Reads):
         new version. Returns the item's progress, oldest first."""
         person_id = self.version(plan_id).person_id
         with self._write() as connection:
-            self._person(connection, person_id)
-            latest = connection.scalar(
-                select(PlanRecord.latest_version)
-                .where(PlanRecord.plan_id == plan_id)
-                .with_for_update()
-            )
-            if latest is None:
-                raise NotFoundError(f"no stored plan {plan_id!r}")
+            latest = self._lock(connection, plan_id, person_id)
             current = self._read_version(connection, plan_id, latest)
             done, next_due = make(current, self._progress(connection, plan_id))
             connection.execute(
@@ -194,6 +180,16 @@ class Store(Reads):
             self._audit(connection, plan_id, "progress", asked, current.rules_version, detail)
             found = self._progress(connection, plan_id)
         return [p for p in found if p.intervention_id == done.intervention_id]
+
+    def _lock(self, connection: Connection, plan_id: str, person_id: str) -> int:
+        """Hold the person, then the plan, for the rest of the transaction; its latest version."""
+        self._person(connection, person_id)
+        latest = connection.scalar(
+            select(PlanRecord.latest_version).where(PlanRecord.plan_id == plan_id).with_for_update()
+        )
+        if latest is None:
+            raise NotFoundError(f"no stored plan {plan_id!r}")
+        return int(latest)
 
     def _version(
         self, connection: Connection, plan_id: str, number: int, made: Made, asked: Asked
