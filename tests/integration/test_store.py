@@ -160,3 +160,59 @@ def test_a_version_that_cannot_be_made_writes_nothing(engine: Engine) -> None:
         store.next_version(plan_id, None, refuse, Asked("pat", WHEN))
     assert store.version(plan_id).latest_version == 1
     assert [a["kind"] for a in store.audit(plan_id)] == ["issued"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_plans_stored_before_progress_existed_get_their_due_date(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    from alembic import command
+
+    from matcher.store.database import alembic_config
+
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path}/old.db"
+    else:
+        from tests.postgres import reset_database
+
+        url = request.getfixturevalue("postgres_url")
+        reset_database(url)
+    engine = engine_for(url)
+    with engine.begin() as connection:  # a database as the first migration left it
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    plan = {
+        "plan_start": "2026-11-01",
+        "items": [
+            {"intervention_id": "a", "start_week": 3, "status": None},
+            {"intervention_id": "b", "start_week": 0, "status": "started"},
+        ],
+    }
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO plans (plan_id, person_id, created_at, created_by, latest_version,"
+                " updated_at) VALUES ('p1', 'OLD1', :at, 'pat', 1, :at)"
+            ),
+            {"at": WHEN},
+        )
+        connection.execute(
+            Base.metadata.tables["plan_versions"].insert(),
+            {
+                "plan_id": "p1",
+                "version": 1,
+                "created_at": WHEN,
+                "created_by": "pat",
+                "cause": "issued",
+                "rules_version": "sha256:x",
+                "planned_on": date(2026, 11, 1),
+                "assessment": {"person_id": "OLD1"},
+                "plan": plan,
+            },
+        )
+    migrate(engine)
+    [overdue] = Store(engine).overdue(date(2026, 11, 30), 10)
+    assert overdue.plan_id == "p1"  # due 2026-11-22: the first item not under way
+    assert Store(engine).overdue(date(2026, 11, 22), 10) == []
+    engine.dispose()

@@ -1,4 +1,5 @@
-"""Progress on a plan's items, and each plan's next due date (for overdue work). Additive.
+"""Progress on a plan's items, and each plan's next due date (for overdue work), filled in for
+the plans already stored. Additive.
 
 Revision ID: 0002
 Revises: 0001
@@ -6,6 +7,10 @@ Create Date: 2026-11-30
 """
 
 from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -41,6 +46,44 @@ def upgrade() -> None:
     with op.batch_alter_table("plans") as plans:
         plans.add_column(sa.Column("next_due", sa.Date(), nullable=True))
         plans.create_index("ix_plans_next_due", ["next_due"])
+    _backfill_next_due()
+
+
+def _backfill_next_due() -> None:
+    """Plans stored before progress existed: nothing has been recorded on them, so each is due
+    from the earliest start of its latest version's work not already under way."""
+    bind = op.get_bind()
+    plans = sa.table(
+        "plans", sa.column("plan_id"), sa.column("latest_version"), sa.column("next_due")
+    )
+    versions = sa.table(
+        "plan_versions", sa.column("plan_id"), sa.column("version"), sa.column("plan", sa.JSON)
+    )
+    rows = bind.execute(
+        sa.select(versions.c.plan_id, versions.c.plan).join(
+            plans,
+            sa.and_(
+                plans.c.plan_id == versions.c.plan_id,
+                plans.c.latest_version == versions.c.version,
+            ),
+        )
+    )
+    for plan_id, document in rows.all():
+        due = _due(document if isinstance(document, dict) else json.loads(document))
+        if due is not None:
+            bind.execute(plans.update().where(plans.c.plan_id == plan_id).values(next_due=due))
+
+
+def _due(plan: dict[str, Any]) -> date | None:
+    if not plan.get("plan_start"):
+        return None
+    begin = date.fromisoformat(plan["plan_start"])
+    starts = [
+        begin + timedelta(weeks=item["start_week"])
+        for item in plan.get("items", [])
+        if not item.get("status")
+    ]
+    return min(starts, default=None)
 
 
 def downgrade() -> None:
