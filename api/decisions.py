@@ -31,8 +31,9 @@ def decide(
     has moved on is refused (409)."""
     at = now()
 
-    def make(current: Version, so_far: list[Decided]) -> tuple[Made, Decided]:
-        progress = store.progress(plan_id)  # under the plan's lock: none is missed
+    def make(
+        current: Version, so_far: list[Decided], progress: list[Progress]
+    ) -> tuple[Made, Decided]:
         decided = Decided(body.intervention_id, body.decision, body.reason, asked.by, at, 0)
         made = _decide_on(rulebook, current, so_far, decided, progress, asked.today)
         return replace(made, next_due=next_due(made.plan, progress, made.planned_on)), decided

@@ -33,8 +33,9 @@ def review(
     day, at = today or date.today(), now()
     said: dict[str, Any] = {}
 
-    def make(current: Version, so_far: list[Decided]) -> tuple[Made, None]:
-        progress = store.progress(plan_id)  # under the plan's lock: none is missed
+    def make(
+        current: Version, so_far: list[Decided], progress: list[Progress]
+    ) -> tuple[Made, None]:
         _check_day(day, current, progress)
         person = _assessment(current, body)
         try:

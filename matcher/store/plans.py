@@ -30,8 +30,9 @@ from matcher.store.tables import (
 
 EVENT_SHAPE = 1  # the version of the events' shape
 OUTBOX_LOCK = 0x6F757462  # "outb": events are written one transaction at a time (PostgreSQL)
-# makes a plan's next version from its latest version and the decisions on it so far
-Maker = Callable[[Version, list[Decided]], tuple[Made, Decided | None]]
+# makes a plan's next version from its latest version, the decisions and the progress so far
+# (read on the locked transaction's own connection: a second one could wait on a full pool)
+Maker = Callable[[Version, list[Decided], list[Progress]], tuple[Made, Decided | None]]
 # makes a piece of progress, and the plan's next due date, from the latest version and progress
 Reporter = Callable[[Version, list[Progress]], tuple[Progress, date | None]]
 PERSON_LOCKS = 0x70657273  # "pers": the key space of per-person locks (two-key advisory locks)
@@ -119,7 +120,8 @@ class Store(Reads):
             if seen is not None and seen != latest:
                 raise VersionConflictError(plan_id, seen, latest)
             current = self._read_version(connection, plan_id, latest)
-            made, decision = make(current, self._decisions(connection, plan_id, latest))
+            so_far = self._decisions(connection, plan_id, latest)
+            made, decision = make(current, so_far, self._progress(connection, plan_id))
             new = latest + 1
             connection.execute(
                 update(PlanRecord)

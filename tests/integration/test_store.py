@@ -88,7 +88,7 @@ def test_erasure_leaves_nothing_of_the_person_but_the_feeds_notice(engine: Engin
     store.next_version(
         "11111111-1111-4111-8111-111111111111",
         1,
-        lambda current, so_far: (made_for(person), decided),
+        lambda current, so_far, progress: (made_for(person), decided),
         Asked("pat", WHEN),
     )
     store.issue("22222222-2222-4222-8222-222222222222", made_for("KEEP0001"), Asked("pat", WHEN))
@@ -153,7 +153,7 @@ def test_a_version_that_cannot_be_made_writes_nothing(engine: Engine) -> None:
     plan_id = "66666666-6666-4666-8666-666666666666"
     store.issue(plan_id, made_for("FAIL1"), Asked("pat", WHEN))
 
-    def refuse(current: Any, so_far: Any) -> Any:
+    def refuse(current: Any, so_far: Any, progress: Any) -> Any:
         raise ValueError("refused while planning")
 
     with pytest.raises(ValueError, match="refused"):
