@@ -36,7 +36,7 @@ from api.schemas import (
 )
 from api.stored_examples import stored_examples
 from matcher.model.catalogue import Intervention
-from matcher.model.contract import Assessment, Decisions, Plan, Proposal
+from matcher.model.contract import Assessment, Plan, Proposal
 from matcher.model.errors import (
     AssessmentError,
     EngineBusyError,
@@ -57,14 +57,10 @@ logger = logging.getLogger("matcher.api")
 
 
 def make_plan(
-    assessment: Assessment,
-    rulebook: Rulebook,
-    today: date | None,
-    explain: bool,
-    decisions: Decisions | None = None,
+    assessment: Assessment, rulebook: Rulebook, today: date | None, explain: bool
 ) -> Plan:
-    """The plan for one assessment (with a stored plan's standing decisions, if any)."""
-    return plan(assessment, rulebook, today=today, explain=explain, decisions=decisions)
+    """The plan for one assessment (stored plans are re-planned in ``api.replanning``)."""
+    return plan(assessment, rulebook, today=today, explain=explain)
 
 
 def make_proposal(assessment: Assessment, rulebook: Rulebook, today: date | None) -> Proposal:
