@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/uvicorn api.main:app --host $(HOST) --port $(PORT) --workers $(WORKERS)
+	$(BIN)/python -m api.launch --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

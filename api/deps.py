@@ -58,9 +58,15 @@ def get_store(storage: Annotated[Storage, Depends(get_storage)]) -> Store:
 
 
 def get_caller(request: Request) -> str:
-    """Who is asking, for ``requested_by`` and the audit: ``anonymous`` until auth is on."""
+    """Who is asking, for ``requested_by`` and the audit: the token's ``user_name`` or ``sub``,
+    ``anonymous`` with auth off (set by the role check, api/auth.py)."""
     caller: str = getattr(request.state, "caller", "anonymous")
     return caller
+
+
+def noted(request: Request, person_id: str) -> None:
+    """The person a request is about, for the access log (which writes only a keyed hash)."""
+    request.state.person_id = person_id
 
 
 def get_floor_plan(request: Request) -> Plan:

@@ -31,13 +31,16 @@ RETRY_AFTER_SECONDS = "1"
 STORE_RETRY_AFTER_SECONDS = "5"
 _CODES = {
     400: "bad_request",
+    401: "unauthorized",
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     409: "version_conflict",
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",
+    429: "too_many_requests",
     500: "internal_error",
     503: "service_unavailable",
 }
@@ -282,7 +285,9 @@ def _handler(
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries documenting the envelope for the given statuses."""
     described = {
-        403: "Admin token missing or wrong",
+        401: "No bearer token, or one that is expired, from another issuer or not valid",
+        403: "The token's roles do not allow this operation",
+        408: "The body did not arrive in time",
         404: "Not found",
         409: "The plan has moved on since the version in If-Match",
         413: "Body over the configured limit",

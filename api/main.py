@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -14,8 +15,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 
 from api import errors, examples, service
-from api.middleware import Guard
-from api.routes import catalogue, floor, ops, plans, rules, stored
+from api.auth import Authenticator
+from api.middleware import Guard, keyed_hash
+from api.routes import catalogue, docs, floor, ops, plans, rules, stored
 from api.settings import Settings
 from api.state import Pictures, Reloader
 from matcher.model.errors import RulebookError
@@ -103,11 +105,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def _configure_logging() -> None:
     """Our log lines reach the server's output whoever runs us (uvicorn only sets up its own)."""
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
+    for name in ("matcher.api", "matcher.access"):
+        named = logging.getLogger(name)
+        if not named.handlers:
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+            named.addHandler(handler)
+            named.setLevel(logging.INFO)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -120,16 +124,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,  # served from the installed package with a CSP nonce (api/routes/docs.py)
+        redoc_url=None,  # ReDoc only comes from a CDN
     )
     app.state.settings = settings
     app.state.live = None
     app.state.storage = Storage(settings.database_url)
+    app.state.auth = Authenticator(settings)
     errors.install(app)
     for module in (plans, stored, catalogue, rules, ops):
         app.include_router(module.router)
     if settings.bench_endpoints:
         app.include_router(floor.router)
-    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)
+    docs.install(app)
+    key = settings.log_key.get_secret_value().encode() if settings.log_key else None
+    app.add_middleware(
+        Guard,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout=settings.body_timeout_seconds,
+        person_hash=keyed_hash(key or secrets.token_bytes(32)),
+    )
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

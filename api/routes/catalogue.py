@@ -7,12 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from api import service
+from api.auth import AnyRole
 from api.deps import RulebookDep
 from api.errors import responses
 from api.schemas import InterventionList
 from matcher.model.catalogue import Intervention
 
-router = APIRouter(tags=["catalogue"], responses=responses(500, 503))
+router = APIRouter(
+    tags=["catalogue"], dependencies=[AnyRole], responses=responses(401, 403, 500, 503)
+)
 Filter = Annotated[str | None, Query(max_length=64)]
 
 

@@ -10,12 +10,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body
 
+from api.auth import Plans
 from api.deps import FloorPlanDep
 from api.errors import responses
 from api.examples import ASSESSMENT_EXAMPLES
 from matcher.model.contract import Assessment, Plan
 
-router = APIRouter(tags=["benchmark"], responses=responses(413, 415, 422, 500))
+# the same auth and middleware as POST /v1/plans, so the floor is a fair one
+router = APIRouter(
+    tags=["benchmark"], dependencies=[Plans], responses=responses(401, 403, 413, 415, 422, 500)
+)
 
 
 @router.post("/v1/_floor/plans", summary="A stored plan, no planning (benchmark floor)")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Request
 
-from fastapi import APIRouter, Header, Request
-
+from api.auth import Policy
 from api.deps import LiveDep, ReloaderDep
 from api.errors import ApiError, responses
 from api.schemas import Health, ReloadResponse
@@ -14,12 +13,12 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz", summary="The process is alive")
-def healthz() -> Health:
+async def healthz() -> Health:
     return Health(status="ok")
 
 
 @router.get("/readyz", summary="The rulebook is loaded", responses=responses(503))
-def readyz(request: Request) -> Health:
+async def readyz(request: Request) -> Health:
     live = getattr(request.app.state, "live", None)
     if live is None:
         raise ApiError(
@@ -31,17 +30,8 @@ def readyz(request: Request) -> Health:
 @router.post(
     "/v1/admin/reload",
     summary="Reload rules and catalogue from their folders; a broken change keeps the old version",
-    responses=responses(403, 413, 415, 422, 500, 503),
+    dependencies=[Policy],
+    responses=responses(401, 403, 413, 415, 422, 500, 503),
 )
-def reload(
-    live: LiveDep,
-    reloader: ReloaderDep,
-    authorization: Annotated[
-        str | None,
-        Header(
-            description="Bearer <MATCHER_ADMIN_TOKEN>; without a token set, reloading over HTTP is off"
-        ),
-    ] = None,
-) -> ReloadResponse:
-    reloader.authorise(authorization)
+def reload(live: LiveDep, reloader: ReloaderDep) -> ReloadResponse:
     return reloader.reload(live)

@@ -5,16 +5,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, Response
+from fastapi import APIRouter, Body, Header, Query, Request, Response
 
 from api import records, service
-from api.deps import CallerDep, RulebookDep, SettingsDep, StorageDep
-from api.errors import responses
+from api.auth import Plans
+from api.deps import CallerDep, RulebookDep, SettingsDep, StorageDep, noted
+from api.errors import ApiError, ErrorItem, responses
 from api.examples import ASSESSMENT_EXAMPLES, BATCH_EXAMPLES
 from api.schemas import BatchRequest, BatchResponse, MatchResponse
 from matcher.model.contract import Assessment, Plan, Proposal
 
-router = APIRouter(tags=["plans"], responses=responses(413, 415, 422, 500, 503))
+router = APIRouter(
+    tags=["plans"], dependencies=[Plans], responses=responses(401, 403, 413, 415, 422, 500, 503)
+)
 
 AssessmentBody = Annotated[Assessment, Body(openapi_examples=ASSESSMENT_EXAMPLES)]
 Explain = Annotated[bool, Query(description="add the trace of every rule that fired")]
@@ -37,6 +40,7 @@ IdempotencyKey = Annotated[
 
 @router.post("/v1/plans", summary="A sequenced, explained plan for one assessment, stored")
 def create_plan(
+    request: Request,
     assessment: AssessmentBody,
     rulebook: RulebookDep,
     storage: StorageDep,
@@ -49,6 +53,7 @@ def create_plan(
 ) -> Plan:
     """Which interventions, why, in which order and from which week; what is unmet and why.
     Stored (with ``plan_id`` and ``version``) unless ``?store=false``."""
+    noted(request, assessment.person_id)
     if not store:
         return service.make_plan(assessment, rulebook, today, explain)
     body = assessment.model_dump(mode="json", exclude_unset=True)
@@ -65,19 +70,25 @@ def create_plan(
     summary="Requirements to propose to the court, and the plan they would allow",
 )
 def create_proposal(
-    assessment: AssessmentBody, rulebook: RulebookDep, today: Today = None
+    request: Request, assessment: AssessmentBody, rulebook: RulebookDep, today: Today = None
 ) -> Proposal:
     """For a pre-sentence report: the requirements (RAR days, accredited programme requirement
     and which programme, treatment requirements) to propose, each with its reasons, and the plan
     the proposed order would allow. The sentence may carry only its type and dates."""
+    noted(request, assessment.person_id)
     return service.make_proposal(assessment, rulebook, today)
 
 
 @router.post("/v1/matches", summary="Eligible, selected and excluded interventions, no sequencing")
 def create_match(
-    assessment: AssessmentBody, rulebook: RulebookDep, explain: Explain = False, today: Today = None
+    request: Request,
+    assessment: AssessmentBody,
+    rulebook: RulebookDep,
+    explain: Explain = False,
+    today: Today = None,
 ) -> MatchResponse:
     """A quick eligibility check: the same rules as a plan, without order or weeks."""
+    noted(request, assessment.person_id)
     return service.match(assessment, rulebook, today, explain)
 
 
@@ -96,6 +107,17 @@ def create_batch(
     """Each assessment is validated and planned on its own: a bad one gets an error entry
     (the same envelope as a single call) and never fails the batch. Each plan is stored unless
     ``?store=false``."""
+    if explain and len(body.assessments) > settings.max_batch_explain:
+        raise ApiError(
+            422,
+            f"explain=true is limited to batches of {settings.max_batch_explain} (a trace is large): "
+            "send fewer, or ask POST /v1/explanations for the ones you need",
+            [
+                ErrorItem(
+                    path="explain", message=f"at most {settings.max_batch_explain} assessments"
+                )
+            ],
+        )
     asked = records.asking(caller, idempotency_key, today, explain, "batch", body.assessments)
     keep = records.keeper(storage.store(), rulebook, asked) if store else None
     return service.plan_batch(body.assessments, rulebook, settings.max_batch, today, explain, keep)
@@ -107,6 +129,7 @@ def create_batch(
     responses=responses(404),
 )
 def create_explanation(
+    request: Request,
     assessment: AssessmentBody,
     rulebook: RulebookDep,
     intervention: Annotated[
@@ -117,4 +140,5 @@ def create_explanation(
 ) -> dict[str, Any]:
     """The rules that fired with the facts they matched; for ``intervention``: selected, excluded
     (and by which rules and eligibility criteria), outscored, not needed, or too long to finish."""
+    noted(request, assessment.person_id)
     return service.explain(assessment, rulebook, intervention, today)

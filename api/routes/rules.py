@@ -7,22 +7,28 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Query, Response
 
 from api import service
+from api.auth import AnyRole, Policy
 from api.deps import PicturesDep, RulebookDep
 from api.errors import responses
 from api.examples import VALIDATE_EXAMPLES
 from api.schemas import GraphResponse, RulesInfo, ValidateRequest, ValidateResponse
 
-router = APIRouter(tags=["rules"], responses=responses(500, 503))
+router = APIRouter(tags=["rules"], responses=responses(401, 403, 500, 503))
 PICTURES = {"svg": "image/svg+xml", "png": "image/png"}
 
 
-@router.get("/v1/rules", summary="The loaded rules: version, files, rule counts, vocabulary")
+@router.get(
+    "/v1/rules",
+    dependencies=[AnyRole],
+    summary="The loaded rules: version, files, rule counts, vocabulary",
+)
 def get_rules(rulebook: RulebookDep) -> RulesInfo:
     return service.rules_info(rulebook)
 
 
 @router.post(
     "/v1/rules/validate",
+    dependencies=[Policy],
     summary="Check changed rule or catalogue files without touching the live rules",
     responses=responses(413, 415, 422),
 )
@@ -36,6 +42,7 @@ def validate_rules(
 
 @router.get(
     "/v1/sequencing-graph",
+    dependencies=[AnyRole],
     summary="The sequencing policy graph, as JSON or a picture",
     response_model=GraphResponse,
     responses={

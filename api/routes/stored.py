@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import AfterValidator
 
 from api import decisions, delivery, records, reviews
+from api.auth import Erasure, Plans, Reports
 from api.deps import CallerDep, RulebookDep, SettingsDep, StoreDep
 from api.errors import responses
 from api.schemas import (
@@ -26,7 +27,7 @@ from api.schemas import (
 )
 from matcher.model.contract import Plan, plain_id
 
-router = APIRouter(tags=["stored plans"], responses=responses(404, 422, 500, 503))
+router = APIRouter(tags=["stored plans"], responses=responses(401, 403, 404, 422, 500, 503))
 
 PlanId = Annotated[
     str,
@@ -56,7 +57,9 @@ ReadToday = Annotated[
 ]
 
 
-@router.get("/v1/plans", summary="Stored plans with work overdue: ?status=overdue")
+@router.get(
+    "/v1/plans", dependencies=[Plans], summary="Stored plans with work overdue: ?status=overdue"
+)
 def list_plans(
     store: StoreDep,
     rulebook: RulebookDep,
@@ -69,7 +72,11 @@ def list_plans(
     return records.overdue_plans(store, rulebook, today, limit)
 
 
-@router.get("/v1/plans/{plan_id}", summary="A stored plan: its latest version, or ?version=N")
+@router.get(
+    "/v1/plans/{plan_id}",
+    dependencies=[Plans],
+    summary="A stored plan: its latest version, or ?version=N",
+)
 def get_plan(
     plan_id: PlanId,
     store: StoreDep,
@@ -84,7 +91,11 @@ def get_plan(
     return found
 
 
-@router.get("/v1/people/{person_id}/plans", summary="A person's stored plans, newest first")
+@router.get(
+    "/v1/people/{person_id}/plans",
+    dependencies=[Plans],
+    summary="A person's stored plans, newest first",
+)
 def get_person_plans(
     person_id: PersonId, store: StoreDep, rulebook: RulebookDep, today: ReadToday = None
 ) -> PersonPlans:
@@ -93,6 +104,7 @@ def get_person_plans(
 
 @router.post(
     "/v1/plans/{plan_id}/progress",
+    dependencies=[Plans],
     summary="Progress on an item from the field: its status history (no new version)",
 )
 def create_progress(
@@ -110,6 +122,7 @@ def create_progress(
 
 @router.post(
     "/v1/plans/{plan_id}/decisions",
+    dependencies=[Plans],
     summary="Accept, reject or add an intervention: the plan's next version",
     responses=responses(409),
 )
@@ -135,6 +148,7 @@ def create_decision(
 
 @router.post(
     "/v1/plans/{plan_id}/reviews",
+    dependencies=[Plans],
     summary="A review: the next version planned around what happened, and what changed",
     responses=responses(409),
 )
@@ -157,20 +171,29 @@ def create_review(
     return made
 
 
-@router.get("/v1/plans/{plan_id}/audit", summary="What happened to a plan: append-only events")
+@router.get(
+    "/v1/plans/{plan_id}/audit",
+    dependencies=[Plans],
+    summary="What happened to a plan: append-only events",
+)
 def get_audit(plan_id: PlanId, store: StoreDep) -> AuditTrail:
     return records.audit(store, plan_id)
 
 
 @router.delete(
     "/v1/people/{person_id}",
+    dependencies=[Erasure],
     summary="Erase a person: their assessments, plans and events; a tombstone stays",
 )
 def erase_person(person_id: PersonId, store: StoreDep, caller: CallerDep) -> Erased:
     return Erased(erased=records.erase(store, person_id, caller))
 
 
-@router.get("/v1/events", summary="plan.issued, plan.changed and person.erased, after a cursor")
+@router.get(
+    "/v1/events",
+    dependencies=[Reports],
+    summary="plan.issued, plan.changed and person.erased, after a cursor",
+)
 def get_events(
     store: StoreDep,
     settings: SettingsDep,

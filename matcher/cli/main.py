@@ -22,6 +22,7 @@ from matcher.cli import (
     replan,
     synth,
     test,
+    token,
 )
 
 COMMANDS = (
@@ -37,6 +38,7 @@ COMMANDS = (
     new,
     catalogue,
     records,
+    token,
 )
 
 

@@ -19,8 +19,6 @@ from api.settings import Settings
 from tests.conftest import TEST_DATABASE
 
 ROOT = Path(__file__).resolve().parents[2]
-TOKEN = "test-admin-token"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 TODAY = "2026-11-01"
 
 
@@ -32,10 +30,8 @@ def example() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def client() -> Iterator[TestClient]:
-    """One app for the read-only tests, with an admin token and the benchmark floor."""
-    app = create_app(
-        Settings(admin_token=TOKEN, bench_endpoints=True, max_batch=20, database_url=TEST_DATABASE)
-    )
+    """One app for the read-only tests (auth off), with the benchmark floor."""
+    app = create_app(Settings(bench_endpoints=True, max_batch=20, database_url=TEST_DATABASE))
     with TestClient(app) as test_client:
         yield test_client
 
@@ -56,7 +52,6 @@ def own_client(rules_copy: tuple[Path, Path]) -> Iterator[TestClient]:
         Settings(
             rules_dir=rules,
             catalogue_dir=catalogue,
-            admin_token=TOKEN,
             database_url=TEST_DATABASE,
         )
     )

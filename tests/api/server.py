@@ -1,4 +1,4 @@
-"""Start the real server the way `make run` does (uvicorn api.main:app), for slow tests."""
+"""Start the real server the way `make run` does (python -m api.launch), for slow tests."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
-UVICORN = Path(sys.executable).parent / "uvicorn"
 
 
 def free_port() -> int:
@@ -31,7 +30,7 @@ def running_server(
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Start uvicorn on a free port, wait for /readyz, yield (base url, process), then stop it."""
     port = free_port()
-    command = [str(UVICORN), "api.main:app", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "api.launch", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(workers)]
     output = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     process = subprocess.Popen(

@@ -1,8 +1,10 @@
-"""Property-based fuzz of the whole API from its own OpenAPI document (schemathesis): no 5xx, and
-every response conforms to the documented status codes, content types and schemas."""
+"""Property-based fuzz of the whole API from its own OpenAPI document (schemathesis), with auth
+on and a token holding every role: no 5xx, and every response conforms to the documented status
+codes, content types and schemas."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -15,9 +17,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from api.auth import ALL_ROLES
 from api.main import create_app
-from api.settings import Settings
-from tests.api.conftest import TOKEN
+from tests.api import tokens
 from tests.conftest import TEST_DATABASE
 
 pytestmark = pytest.mark.slow
@@ -31,10 +33,10 @@ CHECKS = [
 calls = {"made": 0}
 
 
+AUTH = tokens.bearer(tokens.token(*ALL_ROLES, exp=int(time.time()) + 86_400))
+
 # schemathesis runs the app's lifespan once (the rulebook loads once) and keeps it for the session.
-app = create_app(
-    Settings(admin_token=TOKEN, bench_endpoints=True, max_batch=20, database_url=TEST_DATABASE)
-)
+app = create_app(tokens.settings(bench_endpoints=True, max_batch=20, database_url=TEST_DATABASE))
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
@@ -47,7 +49,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 )
 def test_no_input_gives_a_5xx_or_breaks_the_schema(case: Any) -> None:
     calls["made"] += 1
-    case.call_and_validate(checks=CHECKS)
+    case.call_and_validate(headers=AUTH, checks=CHECKS)
 
 
 def test_the_fuzz_made_at_least_1000_requests() -> None:

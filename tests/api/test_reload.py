@@ -11,8 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.conftest import AUTH, ROOT, TODAY, TOKEN
+from api.auth import PLANS, POLICY
+from tests.api.conftest import ROOT, TODAY
 from tests.api.server import rss_mb, running_server
+from tests.api.tokens import bearer, server_env, token
 
 pytestmark = pytest.mark.slow
 RELOADS = 50
@@ -32,7 +34,7 @@ def test_fifty_reloads_under_load_fail_nothing_and_keep_memory_bounded(
     env = {
         "MATCHER_RULES_DIR": str(rules),
         "MATCHER_CATALOGUE_DIR": str(catalogue),
-        "MATCHER_ADMIN_TOKEN": TOKEN,
+        **server_env(),  # the real server with auth on: traffic as a practitioner, reloads as policy
     }
     failures: list[str] = []
     seen: list[str] = []
@@ -42,7 +44,7 @@ def test_fifty_reloads_under_load_fail_nothing_and_keep_memory_bounded(
         versions = {httpx.get(f"{base}/readyz").json()["rules_version"]}
 
         def traffic() -> None:
-            with httpx.Client(base_url=base, timeout=60) as client:
+            with httpx.Client(base_url=base, timeout=60, headers=bearer(token(PLANS))) as client:
                 while not stop.is_set():
                     response = client.post("/v1/plans", json=example, params={"today": TODAY})
                     if response.status_code != 200:
@@ -55,7 +57,7 @@ def test_fifty_reloads_under_load_fail_nothing_and_keep_memory_bounded(
         for worker in workers:
             worker.start()
         try:
-            with httpx.Client(base_url=base, timeout=120, headers=AUTH) as admin:
+            with httpx.Client(base_url=base, timeout=120, headers=bearer(token(POLICY))) as admin:
                 for n in range(RELOADS):
                     if n == WARM_UP:
                         before = rss_mb(process.pid)
