@@ -17,7 +17,7 @@ from fastapi.openapi.utils import get_openapi
 from api import errors, examples, service
 from api.auth import Authenticator
 from api.middleware import Guard, keyed_hash
-from api.routes import catalogue, docs, floor, ops, plans, rules, stored
+from api.routes import catalogue, docs, floor, ops, plans, reports, rules, stored
 from api.settings import Settings
 from api.state import Pictures, Reloader
 from matcher.model.errors import RulebookError
@@ -37,6 +37,10 @@ TAGS = [
     {
         "name": "stored plans",
         "description": "Plans kept with their versions, decisions, audit trail and events.",
+    },
+    {
+        "name": "reports",
+        "description": "The commissioning picture: unmet needs and demand against capacity.",
     },
     {"name": "catalogue", "description": "The interventions the rules choose from."},
     {
@@ -132,7 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.storage = Storage(settings.database_url)
     app.state.auth = Authenticator(settings)
     errors.install(app)
-    for module in (plans, stored, catalogue, rules, ops):
+    for module in (plans, stored, reports, catalogue, rules, ops):
         app.include_router(module.router)
     if settings.bench_endpoints:
         app.include_router(floor.router)

@@ -20,6 +20,7 @@ from matcher.cli import (
     propose,
     records,
     replan,
+    report,
     synth,
     test,
     token,
@@ -38,6 +39,7 @@ COMMANDS = (
     new,
     catalogue,
     records,
+    report,
     token,
 )
 

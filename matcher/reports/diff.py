@@ -18,6 +18,7 @@ from matcher.model.contract import Assessment, Plan
 from matcher.model.errors import MatcherError
 from matcher.planning.planner import plan
 from matcher.reports.caseload import Folders, each_case, lines_of
+from matcher.reports.provision import Seen, moved, seen, tally
 from matcher.rulebook.book import Rulebook
 
 NO_REGION = "unspecified"
@@ -126,8 +127,9 @@ def diff_caseload(
     return _summary(old.version, new.version, found, bad)
 
 
-# One case's outcome: its region, what changed (None: nothing), and why it could not be planned.
-Found = tuple[str, "CaseDiff | None", "dict[str, Any] | None"]
+# One case's outcome: its region, what changed (None: nothing), why it could not be planned, and
+# what each plan says about provision (for the commissioning picture before and after).
+Found = tuple[str, "CaseDiff | None", "dict[str, Any] | None", "tuple[Seen, Seen] | None"]
 
 
 def diff_case(line: int, assessment: Assessment, books: Sequence[Rulebook], today: date) -> Found:
@@ -137,19 +139,25 @@ def diff_case(line: int, assessment: Assessment, books: Sequence[Rulebook], toda
         before = plan(assessment, books[0], today=today)
         after = plan(assessment, books[1], today=today)
     except MatcherError as error:
-        return region, None, {"line": line, "person_id": assessment.person_id, "error": str(error)}
-    return region, compare(Case(line, assessment), before, after), None
+        failed = {"line": line, "person_id": assessment.person_id, "error": str(error)}
+        return region, None, failed, None
+    pair = (seen(assessment, before), seen(assessment, after))
+    return region, compare(Case(line, assessment), before, after), None, pair
 
 
 def _summary(
     old_version: str, new_version: str, found: list[Found], bad: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    regions = Counter(region for region, _, _ in found)
-    changes = [change for _, change, _ in found if change is not None]
-    errors = [error for _, _, error in found if error is not None]
+    regions = Counter(region for region, _, _, _ in found)
+    changes = [change for _, change, _, _ in found if change is not None]
+    errors = [error for _, _, error, _ in found if error is not None]
     # as before: ``cases`` counts the assessments read; lines that are not one are errors
     report = summarise(old_version, new_version, len(found), regions, changes, errors)
     report["errors"] = bad + errors
+    pairs = [pair for _, _, _, pair in found if pair is not None]
+    before = tally((b for b, _ in pairs), {}, {})
+    after = tally((a for _, a in pairs), {}, {})
+    report["provision"] = {"cells_moved": moved(before, after)}
     return report
 
 
@@ -273,6 +281,22 @@ def render(report: dict[str, Any], show_cases: int = 20) -> str:
             lines.append(
                 f"  line {change['line']} {change['person_id']} ({change['region']}): {'; '.join(parts)}"
             )
+    lines += _render_cells(report.get("provision", {}).get("cells_moved", []))
     for error in report["errors"]:
         lines.append(f"  line {error['line']}: could not plan: {error['error']}")
     return "\n".join(lines)
+
+
+def _render_cells(cells: list[dict[str, Any]], shown: int = 20) -> list[str]:
+    """The commissioning picture's cells that move: priority needs unmet and gaps, before → after."""
+    if not cells:
+        return ["", "Commissioning picture: no region × need cell moves"]
+    lines = ["", f"Commissioning picture: {len(cells)} region × need cell(s) move (unmet, gap):"]
+    for cell in cells[:shown]:
+        where = cell["region"] + (f"/{cell['pdu']}" if "pdu" in cell else "")
+        unmet, gap = cell["unmet"], cell["gap"]
+        lines.append(
+            f"  {where:<34} {cell['need_area']:<22} unmet {unmet['before']} → {unmet['after']}, "
+            f"gap {gap['before']} → {gap['after']}"
+        )
+    return lines

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
@@ -177,3 +177,41 @@ class Reads:
                 .limit(limit)
             ).all()
         return [version_of(r, r.person_id, r.latest_version) for r in rows]
+
+    def latest_plans(
+        self, since: datetime, until: datetime, page: int = 500
+    ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        """(assessment, plan) of the latest version of each person's newest plan created in
+        [``since``, ``until``), read a page at a time (for the commissioning report)."""
+        after = ""
+        while True:
+            with self._read() as connection:
+                rows = connection.execute(
+                    select(
+                        PlanRecord.person_id,
+                        VersionRecord.assessment,
+                        VersionRecord.plan,
+                        PlanRecord.created_at,
+                    )
+                    .join(PlanRecord, PlanRecord.plan_id == VersionRecord.plan_id)
+                    .where(
+                        PlanRecord.created_at >= since,
+                        PlanRecord.created_at < until,
+                        PlanRecord.person_id > after,
+                        VersionRecord.version == PlanRecord.latest_version,
+                    )
+                    .order_by(PlanRecord.person_id, PlanRecord.created_at.desc())
+                    .limit(page)
+                ).all()
+            if not rows:
+                return
+            last = rows[-1].person_id
+            if len(rows) == page:  # the last person's plans may go on in the next page
+                rows = [r for r in rows if r.person_id != last] or rows
+                last = rows[-1].person_id
+            seen: set[str] = set()
+            for row in rows:
+                if row.person_id not in seen:
+                    seen.add(row.person_id)
+                    yield row.assessment, row.plan
+            after = last

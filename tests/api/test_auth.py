@@ -88,6 +88,7 @@ def operations(example: dict[str, Any], plan_id: str) -> dict[tuple[str, str], t
             lambda c, h: c.delete("/v1/people/NOBODY01", headers=h),
         ),
         ("GET", "/v1/events"): (REPORTS, get("/v1/events")),
+        ("GET", "/v1/reports/provision"): (REPORTS, get("/v1/reports/provision")),
         ("GET", "/v1/interventions"): (ANY, get("/v1/interventions")),
         ("GET", "/v1/interventions/{intervention_id}"): (
             ANY,

@@ -12,7 +12,8 @@ import pytest
 from matcher.cli.main import main
 from matcher.model.contract import Assessment
 from matcher.planning.planner import plan
-from matcher.reports.diff import Case, comparable, diff
+from matcher.reports.diff import Case, comparable, diff, render
+from matcher.reports.provision import moved, seen, tally
 from matcher.rulebook import build as rulebook_module
 from matcher.rulebook.book import Rulebook
 from tests.conftest import CATALOGUE, RULES, TODAY
@@ -126,6 +127,21 @@ def test_a_rulebook_compared_with_itself_changes_nothing(
     report = diff(books[0], books[0], cases, TODAY)
     assert report["changed"] == 0
     assert report["changes"] == []
+    assert report["provision"]["cells_moved"] == []
+
+
+def test_the_diff_shows_which_cells_of_the_commissioning_picture_move(
+    books: tuple[Rulebook, Rulebook], base: dict[str, Any]
+) -> None:
+    """The diff's cells are the commissioning report's before and after, compared."""
+    cases = [Case(n, Assessment.model_validate(c)) for n, c in enumerate(caseload(base), 1)]
+    report = diff(books[0], books[1], cases, TODAY)
+    pictures = [
+        tally((seen(c.assessment, plan(c.assessment, book, today=TODAY)) for c in cases), {}, {})
+        for book in books
+    ]
+    assert report["provision"]["cells_moved"] == moved(*pictures)
+    assert "Commissioning picture" in render(report)
 
 
 def test_comparable_ignores_only_version_and_trace(
