@@ -85,6 +85,7 @@ def write(report: dict[str, Any], out: Path, book: Rulebook) -> list[Path]:
     (out / "provision.csv").write_text(to_csv(report), encoding="utf-8")
     vocabulary = book.vocabulary
     names = {**vocabulary.codes("need_areas"), **vocabulary.regions}
+    names.update({i.id: i.name for i in book.catalogue.values()})
     return [out / "provision.json", out / "provision.csv", *draw(report, out, names)]
 
 

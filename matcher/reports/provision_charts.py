@@ -72,7 +72,9 @@ def demand_against_capacity(
         axes.scatter([c for _, c in known], [p for p, _ in known], marker="|", s=300,
                      color="#d4351c", label="places a year (where known)")  # fmt: skip
     axes.set_yticks(list(positions), [names.get(i, i) for i in shown], fontsize=8)
-    axes.set_xlabel("people")
+    axes.set_xlabel(
+        "people" if known else "people (the catalogue gives no capacity for these interventions)"
+    )
     axes.set_title("Demand against capacity: the interventions plans ask for most")
     axes.legend(loc="lower right")
     figure.tight_layout()
