@@ -9,6 +9,7 @@ the alternatives one by one would give (tests/unit/test_cases.py compares the tw
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -196,8 +197,14 @@ def _implied(wanted: Test, known: list[Test]) -> bool:
     return False
 
 
-def _one_by_one(found: list[Case]) -> Iterator[Case]:
-    """Each case with its ``in`` tests taken one value at a time (at most MAX_DISJUNCTS each)."""
+@functools.lru_cache(maxsize=4096)
+def _one_by_one(found: tuple[Case, ...]) -> tuple[Case, ...]:
+    """Each case with its ``in`` tests taken one value at a time (at most MAX_DISJUNCTS each);
+    remembered, as one rule's cases are compared with many others'."""
+    return tuple(_each_value(found))
+
+
+def _each_value(found: tuple[Case, ...]) -> Iterator[Case]:
     for case in found:
         listed = [t for t in case.tests if t.op == "in"]
         if not listed:
@@ -223,7 +230,9 @@ def _case_implies(first: Case, second: Case) -> bool:
 def implies(first: list[Case], second: list[Case]) -> bool:
     """Every case of ``first`` is covered by some case of ``second``: each value of a list in
     ``first`` on its own, each list in ``second`` by set membership."""
-    return bool(first) and all(any(_case_implies(a, b) for b in second) for a in _one_by_one(first))
+    return bool(first) and all(
+        any(_case_implies(a, b) for b in second) for a in _one_by_one(tuple(first))
+    )
 
 
 def overlap(first: list[Case], second: list[Case], shared: bool = False) -> bool:
