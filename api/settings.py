@@ -12,6 +12,15 @@ from matcher.rulebook.paths import DEFAULT_CATALOGUE, DEFAULT_RULES
 from matcher.store.database import DEFAULT_DATABASE
 
 _TRUE = {"1", "true", "yes", "on"}
+_VALIDATE_LIMITS = (
+    "max_files",
+    "max_file_bytes",
+    "max_total_bytes",
+    "wall_seconds",
+    "cpu_seconds",
+    "memory_mb",
+    "concurrency",
+)
 
 
 class Settings(BaseModel):
@@ -29,6 +38,14 @@ class Settings(BaseModel):
     database_url: str = DEFAULT_DATABASE
     base_url: str = "http://127.0.0.1:8000"  # where other systems reach this service (events)
     retention_days: int | None = Field(default=None, ge=1)
+    # POST /v1/rules/validate runs in worker processes with these limits (docs/api.md)
+    validate_max_files: int = Field(default=50, ge=1, le=200)
+    validate_max_file_bytes: int = Field(default=512 * 1024, ge=1024)
+    validate_max_total_bytes: int = Field(default=1024 * 1024, ge=1024)
+    validate_wall_seconds: float = Field(default=10.0, gt=0)
+    validate_cpu_seconds: int = Field(default=20, ge=1)
+    validate_memory_mb: int = Field(default=1024, ge=256)
+    validate_concurrency: int = Field(default=4, ge=1, le=64)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -44,6 +61,8 @@ class Settings(BaseModel):
             "base_url": env.get("MATCHER_BASE_URL"),
             "retention_days": env.get("MATCHER_RETENTION_DAYS"),
         }
+        for name in _VALIDATE_LIMITS:
+            given[f"validate_{name}"] = env.get(f"MATCHER_VALIDATE_{name.upper()}")
         values: dict[str, object] = {k: v for k, v in given.items() if v}
         values["bench_endpoints"] = env.get("MATCHER_BENCH_ENDPOINTS", "").lower() in _TRUE
         return cls.model_validate(values)

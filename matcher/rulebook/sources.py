@@ -172,6 +172,14 @@ class Sources:
 
     files: dict[str, SourceFile] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    refused: list[Problem] = field(
+        default_factory=list
+    )  # files not read at all: a limit, not UTF-8
+
+    def refuse(self, problem: Problem) -> None:
+        """A file that is not read at all: a problem, and one a validation refuses outright."""
+        self.problems.append(problem)
+        self.refused.append(problem)
 
     @functools.cached_property
     def version(self) -> str:
@@ -199,7 +207,7 @@ def read_sources(rules_dir: Path, catalogue_dir: Path) -> Sources:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as error:
-                sources.problems.append(_not_utf8(name, raw, error.start))
+                sources.refuse(_not_utf8(name, raw, error.start))
                 continue
             _read_one(sources, name, text)
     return sources
@@ -215,7 +223,7 @@ def sources_from_texts(texts: dict[str, str]) -> Sources:
         except UnicodeEncodeError as error:  # a lone surrogate, sent in JSON as an escape
             where = text[: error.start].count("\n") + 1
             message = f"{name} is not UTF-8 text: character U+{ord(text[error.start]):04X} (half of a surrogate pair) at offset {error.start}"
-            sources.problems.append(Problem(name, where, message))
+            sources.refuse(Problem(name, where, message))
             continue
         _read_one(sources, name, text)
     return sources
@@ -239,13 +247,13 @@ def _read_one(sources: Sources, name: str, text: str) -> None:
     try:
         data = parse_yaml(text)
     except LimitError as error:
-        sources.problems.append(Problem(name, error.line, error.message))
+        sources.refuse(Problem(name, error.line, error.message))
         return
     except yaml.YAMLError as error:
         sources.problems.append(yaml_problem(name, text, error))
         return
     except RecursionError:  # a limit of scan_limits should stop this first; never a 500
-        sources.problems.append(Problem(name, 1, "the file is nested too deep to read"))
+        sources.refuse(Problem(name, 1, "the file is nested too deep to read"))
         return
     sources.files[name] = SourceFile(name, text, data)
 
