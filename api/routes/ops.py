@@ -14,12 +14,12 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz", summary="The process is alive")
-def healthz() -> Health:
+async def healthz() -> Health:
     return Health(status="ok")
 
 
 @router.get("/readyz", summary="The rulebook is loaded", responses=responses(503))
-def readyz(request: Request) -> Health:
+async def readyz(request: Request) -> Health:
     live = getattr(request.app.state, "live", None)
     if live is None:
         raise ApiError(
