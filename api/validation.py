@@ -4,7 +4,9 @@
 server: the server's threads stay free for health and planning, a check that takes longer than
 ``MATCHER_VALIDATE_WALL_SECONDS`` or whose caller has gone is killed, and at most
 ``MATCHER_VALIDATE_CONCURRENCY`` checks run at once (the next caller gets 503 and Retry-After).
-Workers come from multiprocessing's forkserver, so none is a fork of the server and its engine.
+Workers come from multiprocessing's forkserver, so none is a fork of the server and its engine
+(as with any multiprocessing start method but fork, the server's main module must be importable
+without starting anything: uvicorn's and gunicorn's are).
 """
 
 from __future__ import annotations
