@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import signal
-import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -179,16 +178,13 @@ def _memory(megabytes: int) -> ApiError:
     )
 
 
-_creating = threading.Lock()
-
-
-def get_validator(request: Request) -> Validator:
-    """The app's validator, made on first use (its workers start when the first check comes)."""
-    with _creating:
-        validator: Validator | None = getattr(request.app.state, "validator", None)
-        if validator is None:
-            validator = request.app.state.validator = Validator(request.app.state.settings)
-        return validator
+async def get_validator(request: Request) -> Validator:
+    """The app's validator, made on first use (its workers start when the first check comes).
+    Async, as the route: both run on the event loop, so no lock and no thread is needed."""
+    validator: Validator | None = getattr(request.app.state, "validator", None)
+    if validator is None:
+        validator = request.app.state.validator = Validator(request.app.state.settings)
+    return validator
 
 
 ValidatorDep = Annotated[Validator, Depends(get_validator)]

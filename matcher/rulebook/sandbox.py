@@ -11,6 +11,7 @@ of the server (no engine, no sockets) and starts in milliseconds.
 from __future__ import annotations
 
 import contextlib
+import os
 import resource
 import traceback
 from collections.abc import Collection
@@ -113,6 +114,7 @@ def serve(connection: Connection, memory_bytes: int) -> None:
     ``("report", Report)`` or ``("memory", "")`` (then the worker exits)."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # SIGXCPU would otherwise dump core
+    os.nice(10)  # on a busy machine the server (health, plans) comes before a validation
     live: dict[str, str] = {}
     while True:
         try:
