@@ -18,6 +18,7 @@ from api.errors import (
     envelope,
     field_errors,
     log_internal,
+    problem_items,
 )
 from api.schemas import (
     BatchFailed,
@@ -42,7 +43,6 @@ from matcher.model.errors import (
     EngineBusyError,
     MatcherError,
     Problem,
-    RulebookError,
     StoreError,
 )
 from matcher.model.vocabulary import suggest
@@ -50,8 +50,8 @@ from matcher.planning.planner import plan
 from matcher.planning.proposals import propose
 from matcher.reports.explain import explain as make_explanation
 from matcher.rulebook.book import Rulebook
-from matcher.rulebook.build import check_sources
-from matcher.rulebook.sources import sources_from_texts
+from matcher.rulebook.guard import excerpt
+from matcher.rulebook.sandbox import Report, check_texts
 
 logger = logging.getLogger("matcher.api")
 
@@ -219,46 +219,66 @@ def rules_info(rulebook: Rulebook) -> RulesInfo:
 
 
 def validate(rulebook: Rulebook, files: dict[str, str | None]) -> ValidateResponse:
-    """Check the live files with ``files`` laid over them; the live rulebook is never touched."""
+    """Check the live files with ``files`` laid over them, in this process: for trusted files
+    (the OpenAPI examples). A request's files are checked by api.validation in a worker."""
+    check_names(files)
+    return validated(rulebook, files, check_texts(merged_files(rulebook.files, files), files))
+
+
+def check_names(files: dict[str, str | None]) -> None:
+    """Refuse (422) any name that is not a rule or catalogue file."""
     bad = [
         ErrorItem(
             path=f"files.{name}",
-            message=f"{name!r} is not a rule or catalogue file: use a name like rules/rulesets/50_risk.yaml or catalogue/interventions/x.yaml",
+            message=f"{excerpt(name)} is not a rule or catalogue file: use a name like rules/rulesets/50_risk.yaml or catalogue/interventions/x.yaml",
         )
         for name in files
         if not _policy_file(name)
     ]
     if bad:
         raise ApiError(422, f"{len(bad)} file name(s) not accepted", bad)
-    merged = dict(rulebook.files)
+
+
+def merged_files(live: dict[str, str], files: dict[str, str | None]) -> dict[str, str]:
+    merged = dict(live)
     for name, text in files.items():
         if text is None:
             merged.pop(name, None)
         else:
             merged[name] = text
-    sources = sources_from_texts(merged)
-    try:
-        problems, valid = check_sources(sources).problems, True
-    except RulebookError as error:
-        problems, valid = error.problems, False
-    except Exception as error:  # a checker bug must still answer the policy officer, not 500
-        problems, valid = [_checker_failed(error)], False
+    return merged
+
+
+def validated(rulebook: Rulebook, files: dict[str, str | None], report: Report) -> ValidateResponse:
+    """The answer to a validation, from what the check found; 422 ``file_refused`` when a file
+    sent could not be read at all (nested or aliased past the limits, NaN, not UTF-8)."""
+    refused = [p for p in report.refused if p.file in files]
+    if refused:
+        raise ApiError(
+            422,
+            f"{len({p.file for p in refused})} file(s) refused before checking: {refused[0]}",
+            problem_items(refused),
+            code="file_refused",
+        )
+    problems = list(report.problems)
+    if report.failure:
+        problems = [_checker_failed(report.failure)]
     return ValidateResponse(
-        valid=valid,
-        version=sources.version,
+        valid=report.valid and not report.failure,
+        version=report.version or rulebook.version,
         live_version=rulebook.version,
         changed=sorted(files),
         problems=[_problem(p) for p in problems],
     )
 
 
-def _checker_failed(error: Exception) -> Problem:
+def _checker_failed(stack: str) -> Problem:
     cid = uuid.uuid4().hex
-    log_internal(error, cid, "POST", "/v1/rules/validate")
+    logger.error("internal error correlation_id=%s POST /v1/rules/validate: %s", cid, stack)
     return Problem(
         "(checker)",
         1,
-        f"the checker failed on these files ({type(error).__name__}); this is a bug in matcher, not in your files alone: quote correlation id {cid}",
+        f"the checker failed on these files ({stack.rsplit(chr(10), 1)[-1]}); this is a bug in matcher, not in your files alone: quote correlation id {cid}",
     )
 
 

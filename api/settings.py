@@ -13,6 +13,15 @@ from matcher.rulebook.paths import DEFAULT_CATALOGUE, DEFAULT_RULES
 from matcher.store.database import DEFAULT_DATABASE
 
 _TRUE = {"1", "true", "yes", "on"}
+_VALIDATE_LIMITS = (
+    "max_files",
+    "max_file_bytes",
+    "max_total_bytes",
+    "wall_seconds",
+    "cpu_seconds",
+    "memory_mb",
+    "concurrency",
+)
 
 
 class Settings(BaseModel):
@@ -31,15 +40,22 @@ class Settings(BaseModel):
     database_url: str = DEFAULT_DATABASE
     base_url: str = "http://127.0.0.1:8000"  # where other systems reach this service (events)
     retention_days: int | None = Field(default=None, ge=1)
+    # POST /v1/rules/validate runs in worker processes with these limits (docs/api.md)
+    validate_max_files: int = Field(default=50, ge=1, le=200)
+    validate_max_file_bytes: int = Field(default=512 * 1024, ge=1024)
+    validate_max_total_bytes: int = Field(default=1024 * 1024, ge=1024)
+    validate_wall_seconds: float = Field(default=10.0, gt=0)
+    validate_cpu_seconds: int = Field(default=20, ge=1)
+    validate_memory_mb: int = Field(default=1024, ge=256)
+    validate_concurrency: int = Field(default=4, ge=1, le=64)
     # who may call what (design.md §6.3)
     auth: Literal["off", "jwt"] = "off"
     jwt_public_key: Path | None = None
     jwt_jwks_url: str | None = None
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
-    log_key: SecretStr | None = (
-        None  # keys the HMAC of person ids in logs; random per start if unset
-    )
+    # keys the HMAC that stands for a person id in the log; random per start if unset
+    log_key: SecretStr | None = None
 
     @model_validator(mode="after")
     def _auth_is_complete(self) -> Settings:
@@ -73,6 +89,8 @@ class Settings(BaseModel):
             "jwt_audience": env.get("MATCHER_JWT_AUDIENCE"),
             "log_key": env.get("MATCHER_LOG_KEY"),
         }
+        for name in _VALIDATE_LIMITS:
+            given[f"validate_{name}"] = env.get(f"MATCHER_VALIDATE_{name.upper()}")
         if env.get("MATCHER_ADMIN_TOKEN"):  # an operator relying on it must not get an open reload
             raise ValueError(
                 "MATCHER_ADMIN_TOKEN is no longer read: reloading needs the role ROLE_MATCHER_POLICY "

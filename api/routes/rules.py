@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 
 from api import service
 from api.auth import AnyRole, Policy
-from api.deps import PicturesDep, RulebookDep
+from api.deps import PicturesDep, RulebookDep, SettingsDep
 from api.errors import responses
 from api.examples import VALIDATE_EXAMPLES
 from api.schemas import GraphResponse, RulesInfo, ValidateRequest, ValidateResponse
+from api.validation import ValidatorDep, file_limits
 
 router = APIRouter(tags=["rules"], responses=responses(401, 403, 500, 503))
 PICTURES = {"svg": "image/svg+xml", "png": "image/png"}
@@ -32,12 +33,21 @@ def get_rules(rulebook: RulebookDep) -> RulesInfo:
     summary="Check changed rule or catalogue files without touching the live rules",
     responses=responses(413, 415, 422),
 )
-def validate_rules(
+async def validate_rules(
     body: Annotated[ValidateRequest, Body(openapi_examples=VALIDATE_EXAMPLES)],
+    request: Request,
     rulebook: RulebookDep,
+    settings: SettingsDep,
+    validator: ValidatorDep,
 ) -> ValidateResponse:
-    """The files sent are laid over the live files; every problem comes back with file and line."""
-    return service.validate(rulebook, body.files)
+    """The files sent are laid over the live files; every problem comes back with file and line.
+    The check runs in a worker process, within the limits in docs/api.md."""
+    service.check_names(body.files)
+    file_limits(body.files, settings)
+    report = await validator.check(
+        rulebook.version, rulebook.files, body.files, request.is_disconnected
+    )
+    return service.validated(rulebook, body.files, report)
 
 
 @router.get(

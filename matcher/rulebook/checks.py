@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 
 from matcher.model.catalogue import Intervention
-from matcher.model.conditions import AllOf, AnyOf, Condition, Expr, Test
+from matcher.model.conditions import AllOf, Condition, Expr, Test
 from matcher.model.errors import Problem
 from matcher.model.rules import RuleSpec
 from matcher.model.vocabulary import Vocabulary, suggest
-
-MAX_DISJUNCTS = 64  # beyond this a condition is not analysed (no warning rather than a wrong one)
+from matcher.rulebook.cases import Case, cases, implies, overlap
 
 
 def static_checks(
@@ -103,152 +101,6 @@ def recommend_and_exclude(rules: dict[str, RuleSpec]) -> list[Problem]:
                 )
             )
     return problems
-
-
-@dataclass(frozen=True)
-class Case:
-    """One way a condition can hold: every person test, and every joined fact, at once."""
-
-    tests: tuple[Test, ...]
-    joins: tuple[Any, ...]  # the Join records, compared whole
-
-
-def _dnf(expr: Expr | None) -> list[tuple[Test, ...]] | None:
-    """The alternatives of ``expr``, each a conjunction of tests; None if there are too many."""
-    if expr is None:
-        return [()]
-    if isinstance(expr, Test):
-        return [(expr,)]
-    if isinstance(expr, AnyOf):
-        found: list[tuple[Test, ...]] = []
-        for part in expr.parts:
-            sub = _dnf(part)
-            if sub is None or len(found) + len(sub) > MAX_DISJUNCTS:
-                return None
-            found += sub
-        return found
-    result: list[tuple[Test, ...]] = [()]
-    for part in expr.parts:
-        sub = _dnf(part)
-        if sub is None or len(result) * len(sub) > MAX_DISJUNCTS:
-            return None
-        result = [a + b for a in result for b in sub]
-    return result
-
-
-def cases(condition: Condition, constants: dict[str, Any]) -> list[Case] | None:
-    """The satisfiable cases of a rule's condition (empty: it can never hold; None: too complex).
-
-    A test on a field whose value is the same for every assessment (``constants``, from the
-    vocabulary) is settled here: it drops out if it holds and removes its case if not.
-    """
-    alternatives = _dnf(condition.person)
-    if alternatives is None:
-        return None
-    found = []
-    for tests in alternatives:
-        fixed = [t for t in tests if t.field in constants]
-        if all(_implied(t, [Test(t.field, "eq", constants[t.field])]) for t in fixed):
-            rest = tuple(t for t in tests if t.field not in constants)
-            if _satisfiable(rest):
-                found.append(Case(rest, condition.joins))
-    return found
-
-
-def _by_field(tests: tuple[Test, ...]) -> dict[str, list[Test]]:
-    grouped: dict[str, list[Test]] = defaultdict(list)
-    for test in tests:
-        grouped[test.field].append(test)
-    return grouped
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _interval(tests: list[Test]) -> tuple[float, bool, float, bool]:
-    """(low, low inclusive, high, high inclusive) that every numeric test on one field allows."""
-    low, low_in, high, high_in = float("-inf"), False, float("inf"), False
-    for t in tests:
-        if not _number(t.value) or t.op not in ("eq", "lt", "lte", "gt", "gte"):
-            continue
-        v = float(t.value)
-        if t.op in ("eq", "gt", "gte") and (v > low or (v == low and t.op == "gt")):
-            low, low_in = v, t.op != "gt"
-        if t.op in ("eq", "lt", "lte") and (v < high or (v == high and t.op == "lt")):
-            high, high_in = v, t.op != "lt"
-    return low, low_in, high, high_in
-
-
-def _field_satisfiable(tests: list[Test]) -> bool:
-    ops = {t.op for t in tests}
-    equal = {_key(t.value) for t in tests if t.op == "eq"}
-    unequal = {_key(t.value) for t in tests if t.op == "ne"}
-    if len(equal) > 1 or equal & unequal:
-        return False
-    if "nex" in ops and ops & {"ex", "eq", "lt", "lte", "gt", "gte"}:
-        return False
-    low, low_in, high, high_in = _interval(tests)
-    if low > high or (low == high and not (low_in and high_in)):
-        return False
-    return not (low == high and low_in and high_in and low in unequal)
-
-
-def _key(value: Any) -> Any:
-    return float(value) if _number(value) else value
-
-
-def _satisfiable(tests: tuple[Test, ...]) -> bool:
-    return all(_field_satisfiable(group) for group in _by_field(tests).values())
-
-
-def _implied(wanted: Test, known: list[Test]) -> bool:
-    """Whether every value satisfying all of ``known`` (tests on one field) satisfies ``wanted``."""
-    if wanted in known:
-        return True
-    equal = [t.value for t in known if t.op == "eq"]
-    ops = {t.op for t in known}
-    if wanted.op == "ex":
-        return bool(ops & {"eq", "ex", "lt", "lte", "gt", "gte"})
-    if wanted.op == "eq":
-        return any(_key(v) == _key(wanted.value) for v in equal)
-    if wanted.op == "ne" and any(_key(v) != _key(wanted.value) for v in equal):
-        return True
-    if wanted.op in ("ne", "lt", "lte", "gt", "gte") and _number(wanted.value):
-        low, low_in, high, high_in = _interval(known)
-        v = float(wanted.value)
-        return {
-            "ne": low > v or high < v or (low == v and not low_in) or (high == v and not high_in),
-            "lt": high < v or (high == v and not high_in),
-            "lte": high <= v,
-            "gt": low > v or (low == v and not low_in),
-            "gte": low >= v,
-        }[wanted.op]
-    return False
-
-
-def _case_implies(first: Case, second: Case) -> bool:
-    """Whenever ``first`` holds, ``second`` holds too."""
-    if not set(second.joins) <= set(first.joins):
-        return False
-    known = _by_field(first.tests)
-    return all(_implied(t, known.get(t.field, [])) for t in second.tests)
-
-
-def implies(first: list[Case], second: list[Case]) -> bool:
-    """Every case of ``first`` is covered by some case of ``second``."""
-    return bool(first) and all(any(_case_implies(a, b) for b in second) for a in first)
-
-
-def overlap(first: list[Case], second: list[Case], shared: bool = False) -> bool:
-    """Some assessment could satisfy both conditions (as far as the tests on the person show);
-    with ``shared``, only counting cases that test at least one field in common."""
-    return any(
-        _satisfiable(a.tests + b.tests)
-        and (not shared or bool({t.field for t in a.tests} & {t.field for t in b.tests}))
-        for a in first
-        for b in second
-    )
 
 
 def _targets(rules: dict[str, RuleSpec], kind: str) -> dict[str, set[str]]:

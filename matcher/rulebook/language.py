@@ -16,6 +16,7 @@ from matcher.model.conditions import (
     negate,
 )
 from matcher.model.vocabulary import suggest
+from matcher.rulebook.guard import excerpt
 
 OPS = ("eq", "ne", "in", "not_in", "lt", "lte", "gt", "gte")
 
@@ -65,7 +66,7 @@ class ConditionParser:
 
     def _mapping(self, spec: Any, fields: dict[str, FieldInfo], where: str) -> Expr:
         if not isinstance(spec, dict):
-            self.problems.append(f"a {where} condition must be a mapping, not {spec!r}")
+            self.problems.append(f"a {where} condition must be a mapping, not {excerpt(spec)}")
             return AllOf(())
         parts = [self._entry(key, value, fields, where) for key, value in spec.items()]
         return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
@@ -107,7 +108,7 @@ class ConditionParser:
 
     def _field(self, name: Any, fields: dict[str, FieldInfo]) -> str:
         if not isinstance(name, str):
-            self.problems.append(f"a field name must be a word, not {name!r}")
+            self.problems.append(f"a field name must be a word, not {excerpt(name)}")
             return str(name)
         if name not in fields:
             hint = suggest(name, fields)
@@ -121,7 +122,7 @@ class ConditionParser:
             hint = suggest(code, allowed)
             where = self.homes.get(home, "")
             self.problems.append(
-                f"unknown {what} {code!r}"
+                f"unknown {what} {excerpt(code)}"
                 + (f" (did you mean {hint!r}?)" if hint else "")
                 + (f"; {where}" if where else "")
             )
@@ -137,20 +138,20 @@ class ConditionParser:
             if op not in OPS:
                 hint = suggest(op, OPS)
                 self.problems.append(
-                    f"unknown comparison {op!r} on {name!r}"
+                    f"unknown comparison {excerpt(op)} on {name!r}"
                     + (f" (did you mean {hint!r}?)" if hint else "")
                 )
                 continue
             if isinstance(operand, list) and op not in ("in", "not_in"):
                 self.problems.append(
-                    f"{name!r} {op}: compare with one value, not a list ({operand!r}); "
+                    f"{name!r} {op}: compare with one value, not a list ({excerpt(operand)}); "
                     "use in or not_in for a list"
                 )
                 continue
             operands = operand if isinstance(operand, list) else [operand]
             if not all(isinstance(one, str | int | float | bool) for one in operands):
                 self.problems.append(
-                    f"{name!r} {op}: compare with a value or a list of values, not {operand!r}"
+                    f"{name!r} {op}: compare with a value or a list of values, not {excerpt(operand)}"
                 )
                 continue
             for one in operands:
@@ -182,7 +183,7 @@ class ConditionParser:
             return
         if info.kind == "number":
             if isinstance(value, bool) or not isinstance(value, int | float):
-                self.problems.append(f"{name!r} is a number; {value!r} is not")
+                self.problems.append(f"{name!r} is a number; {excerpt(value)} is not")
         elif op in ("lt", "lte", "gt", "gte"):
             self.problems.append(f"{name!r} holds codes; use eq/in, not {op!r}")
         elif info.kind == "code":

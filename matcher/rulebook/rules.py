@@ -18,6 +18,8 @@ from matcher.rulebook.shapes import ExampleSpec, ThenSpec
 from matcher.rulebook.sources import LineDict, Sources, line_of, section, validated
 
 RULESET_PREFIX = "rules/rulesets/"
+MAX_RULES_PER_FILE = 1000  # the largest shipped rule file holds 22
+MAX_EXAMPLES_PER_FILE = 500  # worked examples, over all the rules of a file (shipped: 23 at most)
 
 
 _RULE_KEYS = ("id", "description", "source", "when", "then", "examples")
@@ -86,6 +88,8 @@ def _file_rules(
         if not isinstance(rules, list):
             problems.append(Problem(name, data.line, "a rule file needs a 'rules:' list"))
             continue
+        if _too_many(name, data, rules, problems):
+            continue
         for index, raw in enumerate(rules):
             spec = _rule(name, rules, index, raw, stage, vocabulary, catalogue, result, problems)
             if spec is None:
@@ -99,6 +103,29 @@ def _file_rules(
                 continue
             seen[spec.id] = f"{name}:{spec.line}"
             result.rules.append(spec)
+
+
+def _too_many(name: str, data: LineDict, rules: list[Any], problems: list[Problem]) -> bool:
+    """More rules or worked examples in one file than anyone writes: reported, not read."""
+    examples = sum(
+        len(raw["examples"])
+        for raw in rules
+        if isinstance(raw, dict) and isinstance(raw.get("examples"), list)
+    )
+    for count, limit, what in (
+        (len(rules), MAX_RULES_PER_FILE, "rules"),
+        (examples, MAX_EXAMPLES_PER_FILE, "worked examples"),
+    ):
+        if count > limit:
+            problems.append(
+                Problem(
+                    name,
+                    line_of(data, "rules"),
+                    f"{count:,} {what} in one file; at most {limit:,}: split the file",
+                )
+            )
+            return True
+    return False
 
 
 def _eligibility_rules(

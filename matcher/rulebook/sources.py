@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from matcher.model.errors import Problem
+from matcher.rulebook.guard import LimitError, excerpt, scan_limits
 
 
 class LineDict(dict[str, Any]):
@@ -62,9 +65,40 @@ def _construct_sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> Lin
     return result
 
 
+def _finite_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
+    value: float = _plain(yaml.SafeLoader.construct_yaml_float)(loader, node)
+    if not math.isfinite(value):
+        raise LimitError(
+            node.start_mark.line + 1,
+            f"{excerpt(node.value)} is not a finite number: a rule cannot compare with "
+            "NaN or infinity; write a number, or leave the test out",
+        )
+    return value
+
+
+def _plain(construct: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """A scalar constructor whose ValueError (a 5,000-digit number, 30 February) is a Problem."""
+
+    def construct_or_refuse(loader: Any, node: Any) -> Any:
+        try:
+            return construct(loader, node)
+        except (ValueError, OverflowError) as error:
+            raise LimitError(
+                node.start_mark.line + 1, f"cannot read the value {excerpt(node.value)}: {error}"
+            ) from None
+
+    return construct_or_refuse
+
+
 for _loader in (_LineLoader, _FastLineLoader):
     _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
     _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+    _loader.add_constructor("tag:yaml.org,2002:float", _finite_float)
+    for _tag, _construct in (
+        ("int", yaml.SafeLoader.construct_yaml_int),
+        ("timestamp", yaml.SafeLoader.construct_yaml_timestamp),
+    ):
+        _loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _plain(_construct))
 
 
 def line_of(node: Any, *path: str | int) -> int:
@@ -102,17 +136,27 @@ def section(doc: Any, key: str, shape: type, file: str, problems: list[Problem])
         return shape()
     if not isinstance(value, shape):
         kind = "a list" if shape is list else "a mapping"
-        problems.append(Problem(file, line_of(doc, key), f"{key!r} must be {kind}, not {value!r}"))
+        problems.append(
+            Problem(file, line_of(doc, key), f"{key!r} must be {kind}, not {excerpt(value)}")
+        )
         return shape()
     return value
 
 
 def parse_yaml(text: str) -> Any:
-    """Parse one YAML document; raises ``yaml.YAMLError`` with its mark on bad syntax."""
+    """Parse one YAML document; raises ``yaml.YAMLError`` with its mark on bad syntax, and
+    ``LimitError`` (a YAMLError) on a file nested too deep, with too many aliases, or a value
+    no rule can use (NaN, infinity, a date that does not exist)."""
+    scan_limits(text)
     try:
         return yaml.load(text, Loader=_FastLineLoader)
-    except yaml.YAMLError:
-        return yaml.load(text, Loader=_LineLoader)  # the same error, in the words hints know
+    except LimitError:
+        raise
+    except yaml.YAMLError as error:
+        try:
+            return yaml.load(text, Loader=_LineLoader)  # the same error, in the words hints know
+        except RecursionError:  # nested too deep for the pure-Python composer: libyaml's words
+            raise error from None
 
 
 @dataclass(frozen=True)
@@ -128,6 +172,14 @@ class Sources:
 
     files: dict[str, SourceFile] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    refused: list[Problem] = field(
+        default_factory=list
+    )  # files not read at all: a limit, not UTF-8
+
+    def refuse(self, problem: Problem) -> None:
+        """A file that is not read at all: a problem, and one a validation refuses outright."""
+        self.problems.append(problem)
+        self.refused.append(problem)
 
     @functools.cached_property
     def version(self) -> str:
@@ -151,7 +203,13 @@ def read_sources(rules_dir: Path, catalogue_dir: Path) -> Sources:
             relative = path.relative_to(folder)
             if relative.parts[0] in ("scenarios", "reference"):
                 continue
-            _read_one(sources, f"{role}/{relative.as_posix()}", path.read_text(encoding="utf-8"))
+            name, raw = f"{role}/{relative.as_posix()}", path.read_bytes()
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                sources.refuse(_not_utf8(name, raw, error.start))
+                continue
+            _read_one(sources, name, text)
     return sources
 
 
@@ -159,15 +217,43 @@ def sources_from_texts(texts: dict[str, str]) -> Sources:
     """Sources from in-memory files (``{"rules/x.yaml": text}``), for validating a submitted change."""
     sources = Sources()
     for name in sorted(texts):
-        _read_one(sources, name, texts[name])
+        text = texts[name]
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:  # a lone surrogate, sent in JSON as an escape
+            where = text[: error.start].count("\n") + 1
+            message = f"{name} is not UTF-8 text: character U+{ord(text[error.start]):04X} (half of a surrogate pair) at offset {error.start}"
+            sources.refuse(Problem(name, where, message))
+            continue
+        _read_one(sources, name, text)
     return sources
+
+
+def _not_utf8(name: str, raw: bytes, offset: int) -> Problem:
+    """A file that is not UTF-8, named with the first bad byte: the file is not read at all.
+
+    >>> print(_not_utf8("rules/x.yaml", b"a: 1\\nb: \\xff\\n", 8).message)
+    rules/x.yaml is not UTF-8 text: byte 0xff at offset 8; save the file as UTF-8
+    """
+    line = raw[:offset].count(b"\n") + 1
+    return Problem(
+        name,
+        line,
+        f"{name} is not UTF-8 text: byte 0x{raw[offset]:02x} at offset {offset}; save the file as UTF-8",
+    )
 
 
 def _read_one(sources: Sources, name: str, text: str) -> None:
     try:
         data = parse_yaml(text)
+    except LimitError as error:
+        sources.refuse(Problem(name, error.line, error.message))
+        return
     except yaml.YAMLError as error:
         sources.problems.append(yaml_problem(name, text, error))
+        return
+    except RecursionError:  # a limit of scan_limits should stop this first; never a 500
+        sources.refuse(Problem(name, 1, "the file is nested too deep to read"))
         return
     sources.files[name] = SourceFile(name, text, data)
 
