@@ -13,9 +13,12 @@ from fastapi import APIRouter, Body
 from api.deps import FloorPlanDep
 from api.errors import responses
 from api.examples import ASSESSMENT_EXAMPLES
+from api.json_body import StrictJsonRoute
 from matcher.model.contract import Assessment, Plan
 
-router = APIRouter(tags=["benchmark"], responses=responses(413, 415, 422, 500))
+router = APIRouter(
+    tags=["benchmark"], responses=responses(413, 415, 422, 500), route_class=StrictJsonRoute
+)
 
 
 @router.post("/v1/_floor/plans", summary="A stored plan, no planning (benchmark floor)")

@@ -10,9 +10,10 @@ from api import service
 from api.deps import PicturesDep, RulebookDep
 from api.errors import responses
 from api.examples import VALIDATE_EXAMPLES
+from api.json_body import StrictJsonRoute
 from api.schemas import GraphResponse, RulesInfo, ValidateRequest, ValidateResponse
 
-router = APIRouter(tags=["rules"], responses=responses(500, 503))
+router = APIRouter(tags=["rules"], responses=responses(500, 503), route_class=StrictJsonRoute)
 PICTURES = {"svg": "image/svg+xml", "png": "image/png"}
 
 
