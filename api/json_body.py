@@ -25,6 +25,9 @@ class JsonRefused(json.JSONDecodeError):
         super().__init__(reason, "", 0)
         self.reason, self.path, self.position = reason, path, position
 
+    def __str__(self) -> str:
+        return self.reason
+
 
 class _Repeated(dict[str, Any]):
     """An object in which a key came more than once (the last value kept, as ``json`` does)."""
@@ -65,7 +68,7 @@ def loads(body: bytes | str) -> Any:
     >>> loads('{"a": 1, "a": 2}')
     Traceback (most recent call last):
     ...
-    api.json_body.JsonRefused: the key 'a' is given more than once: line 1 column 1 (char 0)
+    api.json_body.JsonRefused: the key 'a' is given more than once
 
     Raises:
         JsonRefused: not JSON, a key repeated within an object, nesting deeper than MAX_DEPTH,
@@ -101,7 +104,9 @@ def _inspect(value: Any, path: str, depth: int) -> None:
         raise JsonRefused(f"the key {excerpt(value.key)!r} is given more than once", where)
     pairs = value.items() if isinstance(value, dict) else enumerate(value)
     for key, item in pairs:
-        _inspect(item, f"{path}[{key}]" if isinstance(key, int) else _key(path, key), depth + 1)
+        if isinstance(item, dict | list):  # a path is made only for what may hold a fault
+            where = f"{path}[{key}]" if isinstance(key, int) else _key(path, key)
+            _inspect(item, where, depth + 1)
 
 
 def _key(path: str, key: str) -> str:
