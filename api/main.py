@@ -15,7 +15,7 @@ from fastapi.openapi.utils import get_openapi
 
 from api import errors, examples, service
 from api.middleware import Guard
-from api.openapi_codes import publish_codes
+from api.openapi_codes import publish_codes, without_null_parameters
 from api.routes import catalogue, floor, ops, plans, rules, stored
 from api.settings import Settings
 from api.state import Pictures, Reloader
@@ -161,6 +161,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             )
             if example is not None and "application/json" in content:
                 content["application/json"]["example"] = example
+        without_null_parameters(schema)
         if book is not None:
             publish_codes(schema, book, app.state.settings.max_batch)
         app.state.openapi_of = version

@@ -34,6 +34,19 @@ def publish_codes(schema: dict[str, Any], rulebook: Rulebook, max_batch: int) ->
                 _restrict(parameter["schema"], codes)
 
 
+def without_null_parameters(schema: dict[str, Any]) -> None:
+    """A header or query parameter is absent or a string; it is never JSON ``null`` (FastAPI
+    documents an optional one as ``anyOf: [..., {"type": "null"}]``, and a client sends "null")."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                given = parameter.get("schema", {})
+                kept = [a for a in given.get("anyOf", []) if a.get("type") != "null"]
+                if len(kept) == 1 and len(given["anyOf"]) == 2:
+                    del given["anyOf"]
+                    given.update(kept[0])
+
+
 def _fields(rulebook: Rulebook) -> dict[tuple[str, str], Iterable[str]]:
     """Model and field → the codes it may take, as ``matcher.planning.codes`` checks them."""
     vocabulary, catalogue = rulebook.vocabulary, rulebook.catalogue
