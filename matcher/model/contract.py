@@ -76,7 +76,7 @@ def whole_number(value: Any) -> Any:
         return int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    raise ValueError("must be a whole number, written as a JSON number")
+    raise ValueError("must be an integer, written as a JSON number")
 
 
 def printable(value: str) -> str:

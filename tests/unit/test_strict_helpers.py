@@ -87,7 +87,7 @@ def test_iso_date_takes_dates_and_iso_text_only() -> None:
 def test_whole_number_takes_json_integers_only() -> None:
     assert [whole_number(v) for v in (0, 7, 7.0)] == [0, 7, 7]
     for bad in ("7", 7.5, True, None):
-        with pytest.raises(ValueError, match="whole number"):
+        with pytest.raises(ValueError, match="integer, written as a JSON number"):
             whole_number(bad)
 
 
