@@ -46,8 +46,21 @@ _CODES = {
 }
 
 
+EXCERPT = 40  # the most characters of a caller's value an error quotes (paths and messages)
+MESSAGE = 300  # the longest message of a field error (pydantic's never quote the value)
+
+
 def _absent(value: object) -> bool:
     return value is None
+
+
+def excerpt(text: str, most: int = EXCERPT) -> str:
+    """At most ``most`` characters of what a caller sent, for an error to quote.
+
+    >>> excerpt("x" * 200_000)[-2:], len(excerpt("x" * 200_000))
+    ('x…', 41)
+    """
+    return text if len(text) <= most else text[:most] + "…"
 
 
 class ErrorItem(BaseModel):
@@ -111,15 +124,25 @@ def error_response(env: ErrorEnvelope, headers: Mapping[str, str] | None = None)
 
 
 def json_path(loc: Sequence[str | int]) -> str:
-    """``("needs", 0, "area")`` → ``needs[0].area``.
+    """``("needs", 0, "area")`` → ``needs[0].area``; a key pydantic refused is named by itself,
+    and each part quoted at most EXCERPT characters long.
 
     >>> json_path(["sentence", "requirements", 2])
     'sentence.requirements[2]'
+    >>> json_path(["oasys_items", "6.1x", "[key]"])
+    'oasys_items.6.1x'
     """
     text = ""
     for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else ("." if text else "") + str(part)
+        if part == "[key]":
+            continue
+        text += f"[{part}]" if isinstance(part, int) else ("." if text else "") + excerpt(str(part))
     return text
+
+
+def _header(name: str) -> str:
+    """``if-match`` → ``If-Match``: a header as the documentation spells it."""
+    return "-".join(word.capitalize() for word in name.split("-"))
 
 
 def field_errors(errors: Iterable[Mapping[str, Any]]) -> list[ErrorItem]:
@@ -128,10 +151,12 @@ def field_errors(errors: Iterable[Mapping[str, Any]]) -> list[ErrorItem]:
     for error in errors:
         where, *rest = error["loc"] or ("body",)
         inner = json_path(rest)
+        if where == "header":
+            inner = _header(inner)
         path = inner or "body" if where == "body" else f"{where}.{inner}" if inner else str(where)
         if where not in ("body", "query", "path", "header"):
             path = json_path(error["loc"]) or "body"  # a model validated outside a request
-        message = str(error["msg"]).removeprefix("Value error, ")
+        message = excerpt(str(error["msg"]).removeprefix("Value error, "), MESSAGE)
         if error["type"] == "missing" and path == "body":
             message = "a JSON body is required"
         items.append(ErrorItem(path=path, message=message))
@@ -155,6 +180,12 @@ def problem_items(problems: Iterable[Problem]) -> list[ErrorItem]:
 def assessment_error(error: AssessmentError) -> ErrorEnvelope:
     items = [ErrorItem(path=e.path, message=e.message) for e in error.errors]
     return envelope(422, _count("the assessment", items), items)
+
+
+def malformed_json(reason: str, path: str = "body") -> ApiError:
+    """A body that is not JSON as we take it (``api.json_body``): a 422 naming where."""
+    message = f"the body is not valid JSON: {reason}"
+    return ApiError(422, message, [ErrorItem(path=path, message=message)], "malformed_json")
 
 
 def validation_error(

@@ -17,6 +17,7 @@ from fastapi.openapi.utils import get_openapi
 from api import errors, examples, service
 from api.auth import Authenticator
 from api.middleware import Guard, keyed_hash
+from api.openapi_codes import publish_codes, without_null_parameters
 from api.routes import catalogue, docs, floor, ops, plans, reports, rules, stored
 from api.settings import Settings
 from api.state import Pictures, Reloader
@@ -153,8 +154,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """The generated document, with each 200 response's example taken from the live rulebook."""
-    if app.openapi_schema is None:
+    """The generated document, with each 200 response's example taken from the live rulebook and
+    its codes as enums; made again when a reload has changed the live rulebook."""
+    live: LiveRulebook | None = getattr(app.state, "live", None)
+    book = live.current if live is not None else None
+    version = book.version if book is not None else None
+    if app.openapi_schema is None or getattr(app.state, "openapi_of", None) != version:
         schema = get_openapi(
             title=app.title,
             version=app.version,
@@ -174,6 +179,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             )
             if example is not None and "application/json" in content:
                 content["application/json"]["example"] = example
+        without_null_parameters(schema)
+        if book is not None:
+            publish_codes(schema, book, app.state.settings.max_batch)
+        app.state.openapi_of = version
         app.openapi_schema = schema
     return app.openapi_schema
 

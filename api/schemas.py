@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date as date_type
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from api.errors import ErrorEnvelope
@@ -14,14 +13,26 @@ from matcher.model.catalogue import Intervention
 from matcher.model.contract import (
     Assessment,
     Exclusion,
+    IsoDate,
     Plan,
     ProgrammePathway,
     Reason,
     StatusChange,
     UnmetNeed,
     Warning,
-    no_nul,
+    printable,
 )
+from matcher.model.strict import CodeId, Note
+
+# a file name as GET /v1/rules lists it, e.g. rules/rulesets/50_risk.yaml: the pattern is
+# published, and service.validate refuses every name outside the rulebook at once, by name
+FileName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(printable)]
+FILE_NAME = r"^(rules|catalogue)(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)+\.yaml$"
+
+
+def _file_names(schema: dict[str, Any]) -> None:
+    schema.setdefault("propertyNames", {})["pattern"] = FILE_NAME
+
 
 ASSESSMENT_REF: dict[str, Any] = {"$ref": "#/components/schemas/Assessment"}
 
@@ -119,8 +130,9 @@ class ValidateRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    files: dict[str, str | None] = Field(
+    files: dict[FileName, str | None] = Field(
         max_length=200,
+        json_schema_extra=_file_names,
         description="file name (as in GET /v1/rules `files`, e.g. rules/rulesets/50_risk.yaml) → YAML text, or null to delete it",
     )
 
@@ -194,11 +206,10 @@ class DecisionRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    intervention_id: str = Field(min_length=1, max_length=64, examples=["kaizen_ipv"])
+    intervention_id: CodeId = Field(examples=["kaizen_ipv"])
     decision: Literal["accepted", "rejected", "added"]
-    reason: str | None = Field(
+    reason: Note | None = Field(
         default=None,
-        max_length=2000,
         validate_default=True,
         description="why: required to reject or add, optional to accept",
         examples=["prefers one-to-one work after a bad experience of groups"],
@@ -207,7 +218,6 @@ class DecisionRequest(BaseModel):
     @field_validator("reason")
     @classmethod
     def _reason_unless_accepted(cls, reason: str | None, info: ValidationInfo) -> str | None:
-        no_nul(reason or "")
         if info.data.get("decision", "accepted") != "accepted" and not (reason or "").strip():
             raise PydanticCustomError(
                 "reason_required", "a reason is required to reject or add an intervention"
@@ -273,20 +283,15 @@ class ProgressRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    intervention_id: str = Field(min_length=1, max_length=64, examples=["crs_accommodation"])
+    intervention_id: CodeId = Field(examples=["crs_accommodation"])
     status: Literal[
         "referred", "waiting", "started", "completed", "not_completed", "declined", "unavailable"
     ]
-    date: date_type = Field(description="when it happened: not after today, not before the plan")
-    reason: str | None = Field(default=None, max_length=2000)
-    reason_code: str | None = Field(
-        default=None, max_length=64, description="a vocabulary progress_reasons code, e.g. relapse"
+    date: IsoDate = Field(description="when it happened: not after today, not before the plan")
+    reason: Note | None = None
+    reason_code: CodeId | None = Field(
+        default=None, description="a vocabulary progress_reasons code, e.g. relapse"
     )
-
-    @field_validator("reason", "reason_code")
-    @classmethod
-    def _storable(cls, value: str | None) -> str | None:
-        return no_nul(value) if value is not None else None
 
 
 class ProgressResponse(BaseModel):

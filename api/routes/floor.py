@@ -14,11 +14,15 @@ from api.auth import Plans
 from api.deps import FloorPlanDep
 from api.errors import responses
 from api.examples import ASSESSMENT_EXAMPLES
+from api.json_body import StrictJsonRoute
 from matcher.model.contract import Assessment, Plan
 
 # the same auth and middleware as POST /v1/plans, so the floor is a fair one
 router = APIRouter(
-    tags=["benchmark"], dependencies=[Plans], responses=responses(401, 403, 413, 415, 422, 500)
+    tags=["benchmark"],
+    dependencies=[Plans],
+    responses=responses(401, 403, 413, 415, 422, 500),
+    route_class=StrictJsonRoute,
 )
 
 

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Request
 from api.auth import Policy
 from api.deps import LiveDep, ReloaderDep
 from api.errors import ApiError, responses
+from api.json_body import StrictJsonRoute
 from api.schemas import Health, ReloadResponse
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=StrictJsonRoute)
 
 
 @router.get("/healthz", summary="The process is alive")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response
@@ -12,21 +11,26 @@ from api.auth import Plans
 from api.deps import CallerDep, RulebookDep, SettingsDep, StorageDep, noted
 from api.errors import ApiError, ErrorItem, responses
 from api.examples import ASSESSMENT_EXAMPLES, BATCH_EXAMPLES
+from api.json_body import StrictJsonRoute
 from api.schemas import BatchRequest, BatchResponse, MatchResponse
-from matcher.model.contract import Assessment, Plan, Proposal
+from matcher.model.contract import IDENTIFIER, Assessment, IsoDate, Plan, Proposal
+from matcher.model.strict import QueryBool
 
 router = APIRouter(
-    tags=["plans"], dependencies=[Plans], responses=responses(401, 403, 413, 415, 422, 500, 503)
+    tags=["plans"],
+    dependencies=[Plans],
+    responses=responses(401, 403, 413, 415, 422, 500, 503),
+    route_class=StrictJsonRoute,
 )
 
 AssessmentBody = Annotated[Assessment, Body(openapi_examples=ASSESSMENT_EXAMPLES)]
-Explain = Annotated[bool, Query(description="add the trace of every rule that fired")]
+Explain = Annotated[QueryBool, Query(description="add the trace of every rule that fired")]
 Today = Annotated[
-    date | None,
+    IsoDate | None,
     Query(description="plan as if today were this date (YYYY-MM-DD), for reproducible plans"),
 ]
 Store = Annotated[
-    bool, Query(description="store the plan (default); false: plan only, nothing is kept")
+    QueryBool, Query(description="store the plan (default); false: plan only, nothing is kept")
 ]
 IdempotencyKey = Annotated[
     str | None,
@@ -134,7 +138,11 @@ def create_explanation(
     rulebook: RulebookDep,
     intervention: Annotated[
         str | None,
-        Query(max_length=64, description="explain this intervention, e.g. building_choices_high"),
+        Query(
+            max_length=64,
+            pattern=IDENTIFIER,
+            description="explain this intervention, e.g. building_choices_high",
+        ),
     ] = None,
     today: Today = None,
 ) -> dict[str, Any]:

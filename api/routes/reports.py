@@ -11,11 +11,16 @@ from pydantic import BaseModel, Field
 from api.auth import Reports
 from api.deps import RulebookDep, StoreDep
 from api.errors import ApiError, ErrorItem, responses
+from api.json_body import StrictJsonRoute
+from matcher.model.contract import IsoDate
 from matcher.reports.provision import suppress, tally, to_csv, window
 from matcher.reports.provision_cases import stored_people
 
 router = APIRouter(
-    tags=["reports"], dependencies=[Reports], responses=responses(401, 403, 422, 500, 503)
+    tags=["reports"],
+    dependencies=[Reports],
+    responses=responses(401, 403, 422, 500, 503),
+    route_class=StrictJsonRoute,
 )
 
 Count = int | Literal["<5"]
@@ -73,7 +78,7 @@ EXAMPLE = {
     ],
 }  # fmt: skip
 
-Day = Annotated[date | None, Query(description="YYYY-MM-DD")]
+Day = Annotated[IsoDate | None, Query(description="YYYY-MM-DD")]
 
 
 @router.get(

@@ -11,10 +11,13 @@ from api.auth import AnyRole, Policy
 from api.deps import PicturesDep, RulebookDep, SettingsDep
 from api.errors import responses
 from api.examples import VALIDATE_EXAMPLES
+from api.json_body import StrictJsonRoute
 from api.schemas import GraphResponse, RulesInfo, ValidateRequest, ValidateResponse
 from api.validation import ValidatorDep, file_limits
 
-router = APIRouter(tags=["rules"], responses=responses(401, 403, 500, 503))
+router = APIRouter(
+    tags=["rules"], responses=responses(401, 403, 500, 503), route_class=StrictJsonRoute
+)
 PICTURES = {"svg": "image/svg+xml", "png": "image/png"}
 
 

@@ -13,6 +13,7 @@ from api import decisions, delivery, records, reviews
 from api.auth import Erasure, Plans, Reports
 from api.deps import CallerDep, RulebookDep, SettingsDep, StoreDep
 from api.errors import responses
+from api.json_body import StrictJsonRoute
 from api.schemas import (
     AuditTrail,
     DecisionRequest,
@@ -25,9 +26,14 @@ from api.schemas import (
     Reviewed,
     ReviewRequest,
 )
-from matcher.model.contract import Plan, plain_id
+from matcher.model.contract import IDENTIFIER, IsoDate, Plan, plain_id
+from matcher.model.strict import Digits
 
-router = APIRouter(tags=["stored plans"], responses=responses(401, 403, 404, 422, 500, 503))
+router = APIRouter(
+    tags=["stored plans"],
+    responses=responses(401, 403, 404, 422, 500, 503),
+    route_class=StrictJsonRoute,
+)
 
 PlanId = Annotated[
     str,
@@ -39,21 +45,30 @@ PlanId = Annotated[
 ]
 PersonId = Annotated[
     str,
-    Path(min_length=1, max_length=64, description="the person's id (CRN)", examples=["X123456"]),
+    Path(
+        min_length=1,
+        max_length=64,
+        json_schema_extra={"pattern": IDENTIFIER},
+        description="the person's id (CRN)",
+        examples=["X123456"],
+    ),
     AfterValidator(plain_id),
 ]
-Today = Annotated[date | None, Query(description="decide as if today were this date (YYYY-MM-DD)")]
+Today = Annotated[
+    IsoDate | None, Query(description="decide as if today were this date (YYYY-MM-DD)")
+]
 IfMatch = Annotated[
     str | None,
     Header(
         max_length=40,
+        pattern=r'^(\*|(W/)?"?[0-9]{1,9}"?)$',
         description='the version the decision is made on, e.g. "2": 409 if the plan has moved on',
     ),
 ]
 
 
 ReadToday = Annotated[
-    date | None, Query(description="read as if today were this date: what is overdue by then")
+    IsoDate | None, Query(description="read as if today were this date: what is overdue by then")
 ]
 
 
@@ -65,7 +80,7 @@ def list_plans(
     rulebook: RulebookDep,
     status: Annotated[Literal["overdue"], Query(description="only overdue is supported")],
     today: ReadToday = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: Annotated[int, Query(ge=1, le=1000), Digits] = 100,
 ) -> PlanList:
     """Plans whose latest version has work due to start before today with nothing recorded on
     it (no referral, no progress), the longest overdue first; each carries its warnings."""
@@ -82,7 +97,7 @@ def get_plan(
     store: StoreDep,
     rulebook: RulebookDep,
     response: Response,
-    version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+    version: Annotated[int | None, Query(ge=1, le=1_000_000), Digits] = None,
     today: ReadToday = None,
 ) -> Plan:
     """The latest version warns of work due to start with nothing recorded on it."""
@@ -197,7 +212,9 @@ def erase_person(person_id: PersonId, store: StoreDep, caller: CallerDep) -> Era
 def get_events(
     store: StoreDep,
     settings: SettingsDep,
-    after: Annotated[str, Query(max_length=40, description="`next` of the last page")] = "0",
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    after: Annotated[
+        str, Query(max_length=18, pattern=r"^[0-9]*$", description="`next` of the last page")
+    ] = "0",
+    limit: Annotated[int, Query(ge=1, le=1000), Digits] = 100,
 ) -> EventFeed:
     return records.events(store, after, limit, settings.base_url)

@@ -6,31 +6,38 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    model_validator,
+)
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
-_PERSON_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*", re.ASCII)
-
-
-def no_nul(value: str) -> str:
-    """Text a database can keep: no NUL character (PostgreSQL refuses it in text and JSON).
-
-    >>> no_nul("a" + chr(0) + "b")
-    Traceback (most recent call last):
-    ...
-    ValueError: must not contain the NUL character
-    """
-    if "\x00" in value:
-        raise ValueError("must not contain the NUL character")
-    return value
+IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"  # codes and ids: what a URL can carry as it is
+_PERSON_ID = re.compile(IDENTIFIER, re.ASCII)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+# What free text may not hold, as each can hide or forge text where it is shown or logged: the
+# Unicode control (NUL, CR, LF...), format (bidi, zero-width, tags), surrogate, line and paragraph
+# separator characters (Cc, Cf, Cs, Zl, Zp; tests/unit checks the list against unicodedata).
+_HIDDEN = (
+    r"\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    r"\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f"
+)
+PRINTABLE = f"^[^{_HIDDEN}]*$"  # published in the OpenAPI document: text without them
+# and lone surrogates, which no valid text holds (nor can a published pattern name them)
+_HIDDEN_CHAR = re.compile(f"[{_HIDDEN}\\ud800-\\udfff]")
 
 
 def plain_id(value: str) -> str:
     """A person's id as other systems give it (a CRN, a NOMIS or case number): letters, digits
     and ``_ . - :``, so it can name the person in a URL and shows as it is.
 
-    >>> plain_id("X123456")
-    'X123456'
     >>> plain_id("A/1")
     Traceback (most recent call last):
     ...
@@ -43,15 +50,65 @@ def plain_id(value: str) -> str:
     return value
 
 
-Stored = AfterValidator(no_nul)
+def iso_date(value: Any) -> Any:
+    """A date as the contract writes it: a ``date`` or the text ``YYYY-MM-DD``; never a number
+    (pydantic alone reads ``0`` as 1970-01-01) nor a date and time.
+
+    >>> iso_date("2026-11-01"), iso_date(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: must be a date written YYYY-MM-DD
+    """
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise ValueError("must be a date written YYYY-MM-DD")
 
 
-Percent = Annotated[float, Field(ge=0, le=100)]
+def whole_number(value: Any) -> Any:
+    """An integer as JSON writes it: ``34`` or ``34.0`` (JSON Schema's integer), not ``"34"``.
+
+    >>> whole_number(34), whole_number(34.0)
+    (34, 34)
+    """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError("must be an integer, written as a JSON number")
 
 
-Code = Annotated[str, Field(min_length=1, max_length=64), Stored]
+def printable(value: str) -> str:
+    """Free text that shows as it is (``PRINTABLE``); spaces of any kind are fine.
+
+    >>> printable("ok" + chr(0x202E) + "gnp.exe")
+    Traceback (most recent call last):
+    ...
+    ValueError: must not contain control, format or line-separator characters (U+202E at 2)
+    """
+    found = _HIDDEN_CHAR.search(value)
+    if found is not None:
+        raise ValueError(
+            "must not contain control, format or line-separator characters "
+            f"(U+{ord(found.group()):04X} at {found.start()})"
+        )
+    return value
+
+
+Whole = BeforeValidator(whole_number)  # last in Annotated, so the bounds stay in the schema
+StrictBool = Annotated[bool, Strict()]
+IsoDate = Annotated[date, BeforeValidator(iso_date)]
+Shown = Annotated[str, Field(json_schema_extra={"pattern": PRINTABLE}), AfterValidator(printable)]
+Text = Annotated[Shown, Field(min_length=1, max_length=500)]
+Percent = Annotated[float, Strict(), Field(ge=0, le=100, allow_inf_nan=False)]
+Score = Annotated[int, Field(ge=0, le=2), Whole]  # an OASys score: 0, 1 or 2
+
+
+# a vocabulary code or an intervention id (the vocabulary says which exist)
+Code = Annotated[str, Field(min_length=1, max_length=64, pattern=IDENTIFIER)]
+ItemCode = Annotated[str, Field(min_length=1, max_length=16, pattern=IDENTIFIER)]  # OASys item
 MAX_LIST = 64  # a bound on request size, not policy
-Text = Annotated[str, Field(min_length=1, max_length=500), Stored]
 ClockTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 
 
@@ -68,13 +125,13 @@ class Sentence(BaseModel):
     model_config = _FROZEN
 
     type: Code
-    start_date: date
-    end_date: date
+    start_date: IsoDate
+    end_date: IsoDate
     requirements: list[Code] = Field(default_factory=list, max_length=20)
-    rar_days: Annotated[int, Field(ge=0, le=365)] | None = None
+    rar_days: Annotated[int, Field(ge=0, le=365), Whole] | None = None
     mandated: list[Code] = Field(default_factory=list, max_length=20)
     curfew: Curfew | None = None
-    unpaid_work_hours: Annotated[int, Field(ge=0, le=300)] | None = None
+    unpaid_work_hours: Annotated[int, Field(ge=0, le=300), Whole] | None = None
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Sentence:
@@ -88,7 +145,7 @@ class Risk(BaseModel):
 
     ogrs: Percent | None = None
     rosh: Code | None = None
-    mappa_level: Annotated[int, Field(ge=0, le=3)] | None = None
+    mappa_level: Annotated[int, Field(ge=0, le=3), Whole] | None = None
     flags: list[Code] = Field(default_factory=list, max_length=20)
     ovp: Percent | None = None
     rsr: Percent | None = None
@@ -102,9 +159,9 @@ class Need(BaseModel):
     model_config = _FROZEN
 
     area: Code
-    severity: Annotated[int, Field(ge=0, le=2)]
-    linked_to_offending: bool = False
-    linked_to_harm: bool = False  # OASys: linked to risk of serious harm
+    severity: Score
+    linked_to_offending: StrictBool = False
+    linked_to_harm: StrictBool = False  # OASys: linked to risk of serious harm
 
 
 class Custody(BaseModel):
@@ -112,8 +169,8 @@ class Custody(BaseModel):
 
     model_config = _FROZEN
 
-    release_date: date
-    establishment: Annotated[str, Field(min_length=1, max_length=120), Stored] | None = None
+    release_date: IsoDate
+    establishment: Annotated[Shown, Field(min_length=1, max_length=120)] | None = None
 
 
 class HistoryEntry(BaseModel):
@@ -123,7 +180,7 @@ class HistoryEntry(BaseModel):
 
     intervention_id: Code
     status: Literal["completed", "started", "not_completed", "declined"]
-    end_date: date | None = None
+    end_date: IsoDate | None = None
     reason: Text | None = None
     reason_code: Code | None = None  # vocabulary progress_reasons, e.g. breach, relapse
 
@@ -142,8 +199,12 @@ class Assessment(BaseModel):
 
     model_config = _FROZEN
 
-    person_id: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(plain_id)]
-    age: Annotated[int, Field(ge=10, le=120)]
+    person_id: Annotated[
+        str,
+        Field(min_length=1, max_length=64, json_schema_extra={"pattern": IDENTIFIER}),
+        AfterValidator(plain_id),
+    ]
+    age: Annotated[int, Field(ge=10, le=120), Whole]
     gender: Code
     region: Code | None = None
     sentence: Sentence
@@ -153,10 +214,8 @@ class Assessment(BaseModel):
     needs: list[Need] = Field(default_factory=list, max_length=MAX_LIST)
     strengths: list[Code] = Field(default_factory=list, max_length=30)
     responsivity: list[Code] = Field(default_factory=list, max_length=30)
-    oasys_items: dict[
-        Annotated[str, Field(max_length=64), Stored], Annotated[int, Field(ge=0, le=2)]
-    ] = Field(default_factory=dict, max_length=40)
-    ldc_score: Annotated[int, Field(ge=0, le=100)] | None = None
+    oasys_items: dict[ItemCode, Score] = Field(default_factory=dict, max_length=40)
+    ldc_score: Annotated[int, Field(ge=0, le=100), Whole] | None = None
     pdu: Code | None = None
     accommodation_status: Code | None = None
     custody: Custody | None = None
