@@ -261,6 +261,6 @@ def test_a_check_past_the_cpu_limit_is_stopped_by_the_kernel_with_a_422() -> Non
         response = httpx.post(f"{base}/v1/rules/validate", json=body(SLOW), timeout=60)
         (error,) = refused(response, 422, "validation_limit")
         assert "MATCHER_VALIDATE_CPU_SECONDS" in error["message"]
-        assert time.perf_counter() - start < 10
+        assert time.perf_counter() - start < 40  # stopped by the kernel, not the 60 s wall limit
         again = httpx.post(f"{base}/v1/rules/validate", json={"files": {}}, timeout=60)
         assert again.status_code == 200 and again.json()["valid"] is True
