@@ -106,6 +106,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             app.state.live = None
         live.current.engine.close()
         storage.close()
+        validator = getattr(app.state, "validator", None)  # rule validation's worker processes
+        if validator is not None:
+            validator.close()
 
 
 def _configure_logging() -> None:
