@@ -85,6 +85,7 @@ def _parameters(rulebook: Rulebook) -> dict[tuple[str, str, str], Iterable[str]]
         ("/v1/interventions", "get", "gender"): vocabulary.codes("genders"),
         ("/v1/interventions/{intervention_id}", "get", "intervention_id"): catalogue,
         ("/v1/explanations", "post", "intervention"): catalogue,
+        ("/v1/reports/provision", "get", "region"): vocabulary.regions,
     }
 
 

@@ -44,6 +44,7 @@ BUSINESS_REFUSALS = {
     "reason": "a reason is required to reject or add an intervention",
     "header.Idempotency-Key": "a key reused with another request",
     "files.<name>": "a name the rulebook does not take, such as rules/scenarios/... (see service)",
+    "query.since": "a report's window that starts after it ends",
 }
 
 
