@@ -98,6 +98,9 @@ def test_every_item_has_reasons_naming_rules_and_the_plan_names_its_rules_versio
     selection = rulebook.policy.selection  # a deciding level or tie-break: <text's id>.<its name>
     policy_rule_ids |= {f"selection.precedence.{p.name}" for p in selection.precedence}
     policy_rule_ids |= {f"selection.tie_break.{t.name}" for t in selection.tie_break}
+    # a companion's reason names its host (rules/texts.yaml: "the rule id ends with the host's id")
+    companion = rulebook.policy.texts["companion"].rule_id
+    policy_rule_ids |= {f"{companion}.{host}" for host in rulebook.catalogue}
     assert result.rules_version == rulebook.version
     assert result.rules_version.startswith("sha256:") and len(result.rules_version) == 71
     for item in result.items:
