@@ -284,8 +284,8 @@ def test_without_oidc_settings_sign_in_answers_503_and_the_api_works(
         assert client.get("/v1/interventions", headers=bearer(token(PLANS))).status_code == 200
 
 
-def test_install_adds_one_session_middleware() -> None:
-    app = create_app(Settings(auth="off"))
+def test_install_adds_one_session_middleware(tmp_path: Path) -> None:
+    app = create_app(Settings(auth="off", database_url=f"sqlite:///{tmp_path}/m.db"))
     signin.install(app)  # as the pages may do too
     sessions = [m for m in app.user_middleware if m.cls is SessionMiddleware]
     assert len(sessions) == 1
