@@ -9,8 +9,8 @@
   nonce, expiry), then puts the caller in the session — ``request.session["caller"] = {"name",
   "client_id", "roles"}`` — in a fresh session, and redirects to ``next`` when it is a local path;
 - ``POST /sign-out`` empties the session; it must come from this service's own origin (the
-  ``Origin`` header, else ``Referer``) or carry the session's CSRF token (``X-CSRF-Token`` header,
-  ``csrf_token`` query parameter or form field; see ``csrf_token``);
+  ``Origin`` header, else ``Referer``) or carry the session's CSRF token (``X-CSRF-Token`` header
+  or ``csrf_token`` query parameter; see ``csrf_token``);
 - ``GET /sign-in/me``: the signed-in caller as JSON, or 401.
 
 The caller's name comes from ``user_name``, else ``preferred_username``, else ``sub``; roles from
@@ -29,7 +29,7 @@ import hmac
 import logging
 import secrets
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.starlette_client import OAuth, OAuthError
@@ -54,7 +54,8 @@ logger = logging.getLogger("matcher.api")
 SESSION_COOKIE = "matcher_session"
 SESSION_MAX_AGE_SECONDS = 8 * 3600  # a working day; renewed while the pages are in use
 CALLER = "caller"  # session key: {"name": str, "client_id": str | None, "roles": [str]}
-CSRF = "csrf_token"  # session key, form field and query parameter
+CSRF = "csrf"  # session key of the CSRF token (the pages' forms use the same one)
+CSRF_FIELD = "csrf_token"  # the query parameter (a form's body is not read here)
 CSRF_HEADER = "x-csrf-token"
 _NEXT = "sign_in_next"  # session key: where to go after signing in
 _SETTINGS = (
@@ -197,7 +198,7 @@ async def sign_in_callback(request: Request) -> RedirectResponse:
 @router.post("/sign-out")
 async def sign_out(request: Request) -> RedirectResponse:
     """Empty the session, if the request comes from our own pages (see ``_from_our_pages``)."""
-    if not await _from_our_pages(request):
+    if not _from_our_pages(request):
         raise ApiError(
             403,
             "sign-out must come from this service's own pages: same-origin Origin or Referer, "
@@ -304,7 +305,7 @@ def _origin(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else None
 
 
-async def _from_our_pages(request: Request) -> bool:
+def _from_our_pages(request: Request) -> bool:
     """Same origin by ``Origin`` (else ``Referer``); when neither says (absent, or ``null`` as
     browsers send under ``Referrer-Policy: no-referrer``), the session's CSRF token."""
     settings: Settings = request.app.state.settings
@@ -318,11 +319,7 @@ async def _from_our_pages(request: Request) -> bool:
     expected = request.session.get(CSRF)
     if not isinstance(expected, str) or not expected:
         return False
-    given = request.headers.get(CSRF_HEADER) or request.query_params.get(CSRF)
-    if not given and request.headers.get("content-type", "").startswith(
-        "application/x-www-form-urlencoded"
-    ):
-        given = (parse_qs((await request.body()).decode("latin-1")).get(CSRF) or [""])[0]
+    given = request.headers.get(CSRF_HEADER) or request.query_params.get(CSRF_FIELD)
     if not given:
         return False
     return hmac.compare_digest(given.encode(), expected.encode())
