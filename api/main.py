@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 
-from api import errors, examples, service
+from api import errors, examples, service, signin
 from api.auth import Authenticator
 from api.middleware import Guard, keyed_hash
 from api.openapi_codes import publish_codes, without_null_parameters
@@ -145,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.bench_endpoints:
         app.include_router(floor.router)
     docs.install(app)
+    signin.install(app)
     key = settings.log_key.get_secret_value().encode() if settings.log_key else None
     app.add_middleware(
         Guard,

@@ -56,6 +56,12 @@ class Settings(BaseModel):
     jwt_audience: str | None = None
     # keys the HMAC that stands for a person id in the log; random per start if unset
     log_key: SecretStr | None = None
+    # signing in to the pages (design.md §6.3, §6.5; api/signin.py, ADR 0015)
+    oidc_discovery_url: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    session_key: SecretStr | None = None  # signs the session cookie; random per start if unset
+    session_https_only: bool | None = None  # the cookie only over HTTPS; unset: when auth is jwt
 
     @model_validator(mode="after")
     def _auth_is_complete(self) -> Settings:
@@ -88,6 +94,11 @@ class Settings(BaseModel):
             "jwt_issuer": env.get("MATCHER_JWT_ISSUER"),
             "jwt_audience": env.get("MATCHER_JWT_AUDIENCE"),
             "log_key": env.get("MATCHER_LOG_KEY"),
+            "oidc_discovery_url": env.get("MATCHER_OIDC_DISCOVERY_URL"),
+            "oidc_client_id": env.get("MATCHER_OIDC_CLIENT_ID"),
+            "oidc_client_secret": env.get("MATCHER_OIDC_CLIENT_SECRET"),
+            "session_key": env.get("MATCHER_SESSION_KEY"),
+            "session_https_only": env.get("MATCHER_SESSION_HTTPS_ONLY"),
         }
         for name in _VALIDATE_LIMITS:
             given[f"validate_{name}"] = env.get(f"MATCHER_VALIDATE_{name.upper()}")
