@@ -44,7 +44,7 @@ class Settings(BaseModel):
     validate_max_files: int = Field(default=50, ge=1, le=200)
     validate_max_file_bytes: int = Field(default=512 * 1024, ge=1024)
     validate_max_total_bytes: int = Field(default=1024 * 1024, ge=1024)
-    validate_wall_seconds: float = Field(default=10.0, gt=0)
+    validate_wall_seconds: float = Field(default=30.0, gt=0)  # generous: workers run niced
     validate_cpu_seconds: int = Field(default=20, ge=1)
     validate_memory_mb: int = Field(default=1024, ge=256)
     validate_concurrency: int = Field(default=4, ge=1, le=64)
