@@ -40,6 +40,9 @@ class Settings(BaseModel):
     log_key: SecretStr | None = (
         None  # keys the HMAC of person ids in logs; random per start if unset
     )
+    # signs the pages' session cookie (design.md §6.5); random per start if unset, so sessions
+    # end at a restart and do not cross workers
+    session_key: SecretStr | None = None
 
     @model_validator(mode="after")
     def _auth_is_complete(self) -> Settings:
@@ -72,6 +75,7 @@ class Settings(BaseModel):
             "jwt_issuer": env.get("MATCHER_JWT_ISSUER"),
             "jwt_audience": env.get("MATCHER_JWT_AUDIENCE"),
             "log_key": env.get("MATCHER_LOG_KEY"),
+            "session_key": env.get("MATCHER_SESSION_KEY"),
         }
         if env.get("MATCHER_ADMIN_TOKEN"):  # an operator relying on it must not get an open reload
             raise ValueError(
