@@ -60,8 +60,13 @@ class Visit:
     def shoot(self, name: str) -> None:
         """A screenshot for the README, when MATCHER_SCREENSHOTS is set."""
         if os.environ.get("MATCHER_SCREENSHOTS"):
+            from PIL import Image  # matplotlib's dependency
+
             SHOTS.mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+            path = SHOTS / f"{name}.png"
+            self.page.screenshot(path=str(path), full_page=True)
+            with Image.open(path) as shot:  # a palette of 256 colours: a third of the size
+                shot.convert("RGB").quantize(256).save(path, optimize=True)
 
 
 @pytest.fixture

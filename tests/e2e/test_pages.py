@@ -97,10 +97,10 @@ def test_rejecting_an_item_with_a_reason_gives_the_next_version_without_it(visit
 
 def test_a_rule_is_shown_with_its_file_and_line(visit: Visit) -> None:
     page = visit.go("/rules")
-    visit.shoot("rules")
-    page.fill("#q", "needs.priority.linked")
+    page.fill("#q", "needs.priority")
     page.click("button:has-text('Search')")
     visit.check()
+    visit.shoot("rules")
     row = page.locator("tr#rule-needs\\.priority\\.linked")
     assert "rules/rulesets/10_needs.yaml:" in row.inner_text()
 
