@@ -111,3 +111,11 @@ def test_the_session_cookie_is_http_only_secure_and_lax(signed_in: TestClient) -
     answer = signed_in.get("/")
     cookie = answer.headers["set-cookie"].lower()
     assert "httponly" in cookie and "secure" in cookie and "samesite=lax" in cookie
+
+
+def test_scenario_results_are_shown_pass_or_fail(client: TestClient) -> None:
+    page = client.get("/rules/scenarios")
+    assert page.status_code == 200
+    assert "bbr_completed_in_custody" in page.text
+    assert re.search(r">\s*PASS\s*<", page.text) and not re.search(r">\s*FAIL\s*<", page.text)
+    assert re.search(r"\d+ passed, 0 failed", page.text)
