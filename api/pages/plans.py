@@ -30,7 +30,6 @@ from api.pages.web import (
 )
 from api.schemas import DecisionRequest, ProgressRequest
 from matcher.model.contract import Plan
-from matcher.reports.pictures import draw_timeline
 from matcher.rulebook.book import Rulebook
 from matcher.store.plans import Store
 
@@ -126,6 +125,8 @@ def timeline(
     version: Version = None,
 ) -> Response:
     """The plan's timeline drawn by matcher's own timeline picture (matcher plan --timeline)."""
+    from matcher.reports.pictures import draw_timeline  # matplotlib is slow: on demand
+
     shown = _stored(store, rulebook, plan_id, version)
     buffer = io.BytesIO()
     with DRAWING:

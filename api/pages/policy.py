@@ -29,7 +29,6 @@ from api.pages.web import (
 )
 from matcher.reports.provision import suppress, tally, window
 from matcher.reports.provision_cases import stored_people
-from matcher.reports.provision_charts import demand_against_capacity, unmet_heat_map
 from matcher.rulebook.book import Rulebook
 from matcher.store.plans import Store
 
@@ -38,7 +37,8 @@ ServicesDep = Annotated[Services, Depends(page_services)]
 Search = Annotated[str, Query(max_length=200)]
 Day = Annotated[date | None, Query()]
 Region = Annotated[str, Query(max_length=64, pattern=r"^[a-z0-9_]*$")]
-CHARTS = {"unmet_by_region": unmet_heat_map, "demand_against_capacity": demand_against_capacity}
+# each chart's URL (the file `matcher report provision` writes) → the function drawing it
+CHARTS = {"unmet_by_region": "unmet_heat_map", "demand_against_capacity": "demand_against_capacity"}
 MEDIA = {"png": "image/png", "svg": "image/svg+xml"}
 EXAMPLE_FILE = "rules/rulesets/50_risk.yaml"
 
@@ -203,10 +203,13 @@ def chart(
     region: Region = "", since: Day = None, until: Day = None,
 ) -> Response:  # fmt: skip
     """A chart of the report, drawn by matcher's own charts (matcher report provision)."""
+    from matcher.reports import provision_charts  # matplotlib is slow: on demand
+
     require(caller, REPORTS)
     report = _report(store, rulebook, region, since, until)
+    draw = getattr(provision_charts, CHARTS[chart])
     with DRAWING, tempfile.TemporaryDirectory() as folder:
-        written = CHARTS[chart](report, Path(folder), _names(rulebook))
+        written = draw(report, Path(folder), _names(rulebook))
         drawn = next(p for p in written if p.suffix == f".{fmt}").read_bytes()
     headers = {"Cache-Control": "private, max-age=60"}
     if fmt == "svg":  # opened on its own: matplotlib's SVG styles itself; nothing else loads
