@@ -147,6 +147,8 @@ def _form_errors(error: ValidationError | ApiError, ids: dict[str, str]) -> list
     shown = []
     for path, message in found:
         field = ids.get(path.split(".")[0].split("[")[0], next(iter(ids.values())))
+        if field == "progress_date-day" and isinstance(error, ValidationError):
+            message = "Enter the date as day, month and year, like 14 1 2027"
         shown.append(
             {"text": message[:1].upper() + message[1:], "href": f"#{field}", "field": field}
         )

@@ -119,3 +119,23 @@ def test_scenario_results_are_shown_pass_or_fail(client: TestClient) -> None:
     assert "bbr_completed_in_custody" in page.text
     assert re.search(r">\s*PASS\s*<", page.text) and not re.search(r">\s*FAIL\s*<", page.text)
     assert re.search(r"\d+ passed, 0 failed", page.text)
+
+
+def test_progress_and_decisions_are_recorded_or_refused_naming_the_field(
+    client: TestClient,
+) -> None:
+    plan = client.post("/v1/plans?today=2026-11-01", json=ASSESSMENT).json()
+    where = f"/plans/{plan['plan_id']}"
+    token = token_of(client.get(where).text)
+    item = plan["items"][0]["intervention_id"]
+    day = {"progress_date-day": "2", "progress_date-month": "11", "progress_date-year": "2026"}
+    sent = {"csrf_token": token, "intervention_id": item, "status": "referred"}
+    recorded = client.post(f"{where}/progress", data={**sent, **day}, follow_redirects=False)
+    assert recorded.status_code == 303
+    assert client.get(f"/v1/plans/{plan['plan_id']}").json()["items"][0]["status"] == "referred"
+    undated = client.post(f"{where}/progress", data=sent)
+    assert undated.status_code == 422 and 'href="#progress_date-day"' in undated.text
+    unreasoned = {"csrf_token": token, "intervention_id": item, "decision": "rejected"}
+    refused = client.post(f"{where}/decisions", data=unreasoned)
+    assert refused.status_code == 422 and 'href="#reason"' in refused.text
+    assert f'value="{item}" selected' in refused.text  # the choice made is kept
