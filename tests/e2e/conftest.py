@@ -49,6 +49,12 @@ class Visit:
         self.page.goto(self.base + path)
         return self.check()
 
+    def submit(self, button: str) -> Any:
+        """Press a form's button and check the page it leads to, once it has loaded."""
+        with self.page.expect_navigation(wait_until="load"):
+            self.page.click(f"button:has-text('{button}')")
+        return self.check()
+
     def check(self) -> Any:
         """axe-core finds no serious or critical problem; the console no CSP violation."""
         where = self.page.url

@@ -42,9 +42,8 @@ def test_a_plan_made_from_the_form_shows_each_item_with_its_reasons(visit: Visit
     page = visit.go("/")
     fill_the_form(visit)
     visit.shoot("make-a-plan")
-    page.click("button:has-text('Make the plan')")
-    page.wait_for_url("**/plans/*")
-    visit.check()
+    visit.submit("Make the plan")
+    assert "/plans/" in page.url
     assert page.locator("h1").inner_text().startswith("Plan, version 1")
     assert page.locator("text=Needs attention first").count() == 1
     reasons = page.locator("[id^=item-] li")
@@ -57,8 +56,7 @@ def test_a_plan_made_from_the_form_shows_each_item_with_its_reasons(visit: Visit
 def test_a_mistake_is_named_in_the_error_summary_and_nothing_typed_is_lost(visit: Visit) -> None:
     page = visit.go("/")
     fill_the_form(visit, age="thirty-four", end_month="13")
-    page.click("button:has-text('Make the plan')")
-    visit.check()
+    visit.submit("Make the plan")
     summary = page.locator(".govuk-error-summary")
     assert summary.is_visible()
     assert summary.locator("a[href='#age']").inner_text() == "Age must be a whole number, like 34"
@@ -83,9 +81,8 @@ def test_rejecting_an_item_with_a_reason_gives_the_next_version_without_it(visit
     page.check("input[name=decision][value=rejected]")
     page.fill("#reason", "prefers one-to-one work after a bad experience of groups")
     visit.shoot("stored-plan-decision")
-    page.click("button:has-text('Record the decision')")
-    page.wait_for_url("**version=2")
-    visit.check()
+    visit.submit("Record the decision")
+    assert page.url.endswith("version=2")
     assert page.locator("h1").inner_text().startswith("Plan, version 2")
     assert page.locator(f"#item-{gone['intervention_id']}").count() == 0
     trail = page.locator("#audit + table").inner_text()
@@ -98,8 +95,7 @@ def test_rejecting_an_item_with_a_reason_gives_the_next_version_without_it(visit
 def test_a_rule_is_shown_with_its_file_and_line(visit: Visit) -> None:
     page = visit.go("/rules")
     page.fill("#q", "needs.priority")
-    page.click("button:has-text('Search')")
-    visit.check()
+    visit.submit("Search")
     visit.shoot("rules")
     row = page.locator("tr#rule-needs\\.priority\\.linked")
     assert "rules/rulesets/10_needs.yaml:" in row.inner_text()
@@ -109,8 +105,7 @@ def test_a_changed_rule_file_with_a_mistake_is_shown_at_its_file_and_line(visit:
     page = visit.go("/rules/validate")
     page.fill("#file", "rules/rulesets/99_new.yaml")
     page.fill("#text", "rules:\n  - id: broken.rule\n    description: no when or then\n")
-    page.click("button:has-text('Check the file')")
-    visit.check()
+    visit.submit("Check the file")
     summary = page.locator(".govuk-error-summary").inner_text()
     assert "rules/rulesets/99_new.yaml:" in summary
     assert page.input_value("#file") == "rules/rulesets/99_new.yaml"
