@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 
-from api import errors, examples, service, signin
+from api import errors, examples, pages, service, signin
 from api.auth import Authenticator
 from api.middleware import Guard, keyed_hash
 from api.openapi_codes import publish_codes, without_null_parameters
@@ -153,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body_timeout=settings.body_timeout_seconds,
         person_hash=keyed_hash(key or secrets.token_bytes(32)),
     )
+    pages.install(app)  # after the guard: the pages' session and form posts sit outside it
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
