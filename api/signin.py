@@ -206,7 +206,7 @@ async def sign_out(request: Request) -> RedirectResponse:
             code="csrf_failed",
         )
     request.session.clear()
-    return RedirectResponse("/", status_code=303)
+    return RedirectResponse("/signed-out", status_code=303)  # a page needing no sign-in
 
 
 @router.get("/sign-in/me")

@@ -95,3 +95,15 @@ async def make(
         add_problems(filled, error.errors)
         return form_page(request, caller, rulebook, filled)
     return RedirectResponse(f"/plans/{made.plan_id}", status_code=303)
+
+
+@router.get("/signed-out")
+def signed_out(request: Request) -> HTMLResponse:
+    """Where signing out lands: a page that needs nobody signed in (a page that did would send
+    the browser straight back to the identity provider)."""
+    context = {
+        "title": "You have signed out",
+        "detail": "Go to the start to sign in again.",
+        "status": 200,
+    }
+    return render(request, "error.html", context)

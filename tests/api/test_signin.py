@@ -211,7 +211,7 @@ def test_sign_out_clears_the_session_only_from_our_own_origin(
     assert cross_referer.status_code == 403
     assert me(browser, base).status_code == 200
     response = browser.post(f"{base}/sign-out", headers={"Origin": base})
-    assert response.status_code == 303 and response.headers["location"] == "/"
+    assert response.status_code == 303 and response.headers["location"] == "/signed-out"
     assert me(browser, base).status_code == 401
     sign_in(browser, base, provider)
     by_referer = browser.post(f"{base}/sign-out", headers={"Referer": f"{base}/plans"})

@@ -1,0 +1,76 @@
+"""Signing in to the pages in a real browser (issue 17): with auth on, a page sends the browser
+through the local OpenID provider (tests/oidc_provider.py) and back; the page names the user,
+says what their roles do not allow, and signing out ends the session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.api.server import running_server
+from tests.e2e.browser import AXE
+from tests.e2e.conftest import Visit
+from tests.oidc_provider import ACCESS_AUDIENCE, CLIENT_ID, CLIENT_SECRET, Provider
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def signed_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Provider]]:
+    folder = tmp_path_factory.mktemp("signed")
+    with Provider() as provider:
+        env = {
+            "MATCHER_AUTH": "jwt",
+            "MATCHER_JWT_JWKS_URL": provider.jwks_url,
+            "MATCHER_JWT_ISSUER": provider.issuer,
+            "MATCHER_JWT_AUDIENCE": ACCESS_AUDIENCE,
+            "MATCHER_OIDC_DISCOVERY_URL": provider.discovery_url,
+            "MATCHER_OIDC_CLIENT_ID": CLIENT_ID,
+            "MATCHER_OIDC_CLIENT_SECRET": CLIENT_SECRET,
+            "MATCHER_SESSION_HTTPS_ONLY": "false",  # plain HTTP on loopback in the test
+            "MATCHER_DATABASE_URL": f"sqlite:///{folder}/matcher.db",
+        }
+        with running_server(env, log=folder / "server.log") as (base, _):
+            yield base, provider
+
+
+@pytest.fixture
+def signed_visit(chromium: Any, signed_base: tuple[str, Provider]) -> Iterator[Visit]:
+    base, _ = signed_base
+    context = chromium.new_context(viewport={"width": 1100, "height": 900})
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    seen = Visit(page, base)
+    page.on("console", lambda message: seen.console.append(f"{message.type}: {message.text}"))
+    yield seen
+    context.close()
+
+
+def test_a_page_signs_the_user_in_through_the_provider_and_says_what_they_cannot_do(
+    signed_visit: Visit, signed_base: tuple[str, Provider]
+) -> None:
+    base, provider = signed_base
+    page = signed_visit.page
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{base}/rules/validate")  # a policy page, for a practitioner (PLANS only)
+    page.wait_for_url(f"{base}/rules/validate")
+    assert any(url.startswith(provider.issuer) for url in requests), requests  # went to sign in
+    signed_visit.check()
+    text = page.inner_text("body")
+    assert "Signed in as A.PRACTITIONER" in text
+    assert (
+        "You cannot validate rule changes: your account does not have ROLE_MATCHER_POLICY" in text
+    )
+
+    signed_visit.go("/")  # the plan form: allowed, nothing it cannot do there
+    assert "You cannot make plans" not in page.inner_text("body")
+
+    signed_visit.submit("Sign out")
+    assert page.url == f"{base}/signed-out" and "You have signed out" in page.inner_text("body")
+    requests.clear()
+    page.goto(f"{base}/")
+    page.wait_for_url(f"{base}/")  # signed in again through the provider: a new session
+    assert any(url.startswith(f"{base}/sign-in") for url in requests), requests
