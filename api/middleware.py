@@ -158,7 +158,7 @@ class Guard:
                     408, f"the body did not arrive within {self.body_timeout:g} s"
                 ), _disconnected
             if message["type"] != "http.request":
-                return None, _replay(bytes(body), receive, disconnected=True)
+                return None, replayed(bytes(body), receive, disconnected=True)
             body += message.get("body", b"")
             if len(body) > limit:
                 if message.get("more_body", False):
@@ -176,7 +176,7 @@ class Guard:
             return envelope(
                 422, why, [ErrorItem(path="body", message=why)], "malformed_json"
             ), receive
-        return None, _replay(bytes(body), receive)
+        return None, replayed(bytes(body), receive)
 
     async def _discard(self, receive: Receive, announced: int) -> None:
         """Read and drop up to ``DISCARD_BYTES`` of a body that will not be used, so a client
@@ -205,7 +205,7 @@ def _too_large(limit: int) -> ErrorEnvelope:
     return envelope(413, f"the body is larger than the limit of {limit} bytes")
 
 
-def _replay(body: bytes, receive: Receive, disconnected: bool = False) -> Receive:
+def replayed(body: bytes, receive: Receive, disconnected: bool = False) -> Receive:
     """A receive that hands the app the body already read, then defers to the real one."""
     sent = False
 

@@ -51,7 +51,7 @@ from matcher.planning.proposals import propose
 from matcher.reports.explain import explain as make_explanation
 from matcher.rulebook.book import Rulebook
 from matcher.rulebook.guard import excerpt
-from matcher.rulebook.sandbox import Report, check_texts
+from matcher.rulebook.sandbox import Report, check_texts, merged
 
 logger = logging.getLogger("matcher.api")
 
@@ -222,7 +222,7 @@ def validate(rulebook: Rulebook, files: dict[str, str | None]) -> ValidateRespon
     """Check the live files with ``files`` laid over them, in this process: for trusted files
     (the OpenAPI examples). A request's files are checked by api.validation in a worker."""
     check_names(files)
-    return validated(rulebook, files, check_texts(merged_files(rulebook.files, files), files))
+    return validated(rulebook, files, check_texts(merged(rulebook.files, files), files))
 
 
 def check_names(files: dict[str, str | None]) -> None:
@@ -237,16 +237,6 @@ def check_names(files: dict[str, str | None]) -> None:
     ]
     if bad:
         raise ApiError(422, f"{len(bad)} file name(s) not accepted", bad)
-
-
-def merged_files(live: dict[str, str], files: dict[str, str | None]) -> dict[str, str]:
-    merged = dict(live)
-    for name, text in files.items():
-        if text is None:
-            merged.pop(name, None)
-        else:
-            merged[name] = text
-    return merged
 
 
 def validated(rulebook: Rulebook, files: dict[str, str | None], report: Report) -> ValidateResponse:

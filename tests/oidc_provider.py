@@ -285,3 +285,18 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"error": "not_found"}, {})
 
     return Handler
+
+
+def server_env(provider: Provider) -> dict[str, str]:
+    """The environment of a server with auth on (bearer tokens from this provider) and sign-in
+    configured, its session cookie allowed over the tests' plain HTTP."""
+    return {
+        "MATCHER_AUTH": "jwt",
+        "MATCHER_JWT_JWKS_URL": provider.jwks_url,
+        "MATCHER_JWT_ISSUER": provider.issuer,
+        "MATCHER_JWT_AUDIENCE": ACCESS_AUDIENCE,
+        "MATCHER_OIDC_DISCOVERY_URL": provider.discovery_url,
+        "MATCHER_OIDC_CLIENT_ID": CLIENT_ID,
+        "MATCHER_OIDC_CLIENT_SECRET": CLIENT_SECRET,
+        "MATCHER_SESSION_HTTPS_ONLY": "false",
+    }

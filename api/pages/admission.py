@@ -18,6 +18,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.middleware import replayed
+
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 KEPT = "matcher.form"  # scope key: (original headers, body)
 
@@ -82,19 +84,14 @@ def _empty(receive: Receive) -> Receive:
     return empty
 
 
+async def _gone() -> Message:
+    return {"type": "http.disconnect"}
+
+
 def form_request(request: Request) -> Request:
     """The request with its form body back (kept by ``FormAdmission``), for ``.form()``."""
     kept = request.scope.get(KEPT)
     if kept is None:
         return request
     headers, body = kept
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
-
-    return Request({**request.scope, "headers": headers}, receive=replay)
+    return Request({**request.scope, "headers": headers}, receive=replayed(body, _gone, True))

@@ -5,8 +5,9 @@ progress forms and the audit trail; and a person's plans."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -32,6 +33,8 @@ from api.schemas import DecisionRequest, ProgressRequest
 from matcher.model.contract import Plan
 from matcher.rulebook.book import Rulebook
 from matcher.store.plans import Store
+
+T = TypeVar("T")
 
 router = APIRouter(include_in_schema=False)
 PlanId = Annotated[str, Path(pattern=r"^[0-9a-fA-F-]{1,36}$")]
@@ -175,13 +178,9 @@ def decide(
             decision=values.get("decision") or None,
             reason=values.get("reason") or None,
         )
-        with shown_as_page():
-            try:
-                made = services.decide(store, rulebook, plan_id, body, seen, caller.name)
-            except ApiError as error:
-                if error.status != 422:
-                    raise
-                raise _Refused(error) from error
+        made = _refusable(
+            lambda: services.decide(store, rulebook, plan_id, body, seen, caller.name)
+        )
     except (ValidationError, _Refused) as error:
         cause = error.error if isinstance(error, _Refused) else error
         sent = {"errors": _form_errors(cause, FIELD_IDS), "values": values, "which": "decision"}
@@ -193,6 +192,18 @@ class _Refused(Exception):
     def __init__(self, error: ApiError) -> None:
         super().__init__(error.message)
         self.error = error
+
+
+def _refusable(act: Callable[[], T]) -> T:
+    """``act``, with the service's own 422 kept for the form (it names the field) and any other
+    error shown as a GOV.UK error page."""
+    with shown_as_page():
+        try:
+            return act()
+        except ApiError as error:
+            if error.status != 422:
+                raise
+            raise _Refused(error) from error
 
 
 @router.post("/plans/{plan_id}/progress")
@@ -215,13 +226,7 @@ def progress(
             reason=values.get("reason") or None,
             reason_code=values.get("reason_code") or None,
         )
-        with shown_as_page():
-            try:
-                record(store, rulebook, plan_id, body, caller.name, date.today())
-            except ApiError as error:
-                if error.status != 422:
-                    raise
-                raise _Refused(error) from error
+        _refusable(lambda: record(store, rulebook, plan_id, body, caller.name, date.today()))
     except (ValidationError, _Refused) as error:
         cause = error.error if isinstance(error, _Refused) else error
         sent = {"errors": _form_errors(cause, PROGRESS_IDS), "values": values, "which": "progress"}

@@ -125,7 +125,7 @@ def serve(connection: Connection, memory_bytes: int) -> None:
         if job.live is not None:
             live = job.live
         try:
-            connection.send(("report", check_texts(_merged(live, job.change), job.change)))
+            connection.send(("report", check_texts(merged(live, job.change), job.change)))
         except MemoryError:
             _answer(connection, ("memory", ""))
             return
@@ -133,7 +133,8 @@ def serve(connection: Connection, memory_bytes: int) -> None:
             _answer(connection, ("report", Report(False, "", (), stack(error))))
 
 
-def _merged(live: dict[str, str], change: dict[str, str | None]) -> dict[str, str]:
+def merged(live: dict[str, str], change: dict[str, str | None]) -> dict[str, str]:
+    """The live files with a change laid over them (``None`` deletes a file)."""
     merged = dict(live)
     for name, text in change.items():
         if text is None:

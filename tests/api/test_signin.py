@@ -26,13 +26,13 @@ from api.settings import Settings
 from tests.api.server import running_server
 from tests.api.tokens import bearer, settings, token
 from tests.oidc_provider import (
-    ACCESS_AUDIENCE,
     CLIENT_ID,
     CLIENT_SECRET,
     PLANS,
     POLICY,
     REPORTS,
     Provider,
+    server_env,
 )
 
 pytestmark = pytest.mark.slow
@@ -44,19 +44,7 @@ def provider() -> Iterator[Provider]:
         yield started
 
 
-def oidc_env(provider: Provider) -> dict[str, str]:
-    """Auth on (bearer tokens from the same provider, as tests/api/tokens.py server_env() does
-    with a PEM key), sign-in configured; the cookie over plain HTTP for the test."""
-    return {
-        "MATCHER_AUTH": "jwt",
-        "MATCHER_JWT_JWKS_URL": provider.jwks_url,
-        "MATCHER_JWT_ISSUER": provider.issuer,
-        "MATCHER_JWT_AUDIENCE": ACCESS_AUDIENCE,
-        "MATCHER_OIDC_DISCOVERY_URL": provider.discovery_url,
-        "MATCHER_OIDC_CLIENT_ID": CLIENT_ID,
-        "MATCHER_OIDC_CLIENT_SECRET": CLIENT_SECRET,
-        "MATCHER_SESSION_HTTPS_ONLY": "false",
-    }
+oidc_env = server_env
 
 
 @pytest.fixture(scope="module")

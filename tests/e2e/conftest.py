@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,10 +78,19 @@ class Visit:
 
 @pytest.fixture
 def visit(chromium: Any, base_url: str) -> Iterator[Visit]:
+    with visiting(chromium, base_url) as seen:
+        yield seen
+
+
+@contextmanager
+def visiting(chromium: Any, base: str) -> Iterator[Visit]:
+    """A fresh browser context on ``base``, axe-core injected and the console kept."""
     context = chromium.new_context(viewport={"width": 1100, "height": 900})
     context.add_init_script(path=str(AXE))
     page = context.new_page()
-    seen = Visit(page, base_url)
+    seen = Visit(page, base)
     page.on("console", lambda message: seen.console.append(f"{message.type}: {message.text}"))
-    yield seen
-    context.close()
+    try:
+        yield seen
+    finally:
+        context.close()

@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 
 from tests.api.server import running_server
-from tests.e2e.browser import AXE
-from tests.e2e.conftest import Visit
-from tests.oidc_provider import ACCESS_AUDIENCE, CLIENT_ID, CLIENT_SECRET, Provider
+from tests.e2e.conftest import Visit, visiting
+from tests.oidc_provider import Provider, server_env
 
 pytestmark = pytest.mark.slow
 
@@ -21,17 +20,7 @@ pytestmark = pytest.mark.slow
 def signed_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Provider]]:
     folder = tmp_path_factory.mktemp("signed")
     with Provider() as provider:
-        env = {
-            "MATCHER_AUTH": "jwt",
-            "MATCHER_JWT_JWKS_URL": provider.jwks_url,
-            "MATCHER_JWT_ISSUER": provider.issuer,
-            "MATCHER_JWT_AUDIENCE": ACCESS_AUDIENCE,
-            "MATCHER_OIDC_DISCOVERY_URL": provider.discovery_url,
-            "MATCHER_OIDC_CLIENT_ID": CLIENT_ID,
-            "MATCHER_OIDC_CLIENT_SECRET": CLIENT_SECRET,
-            "MATCHER_SESSION_HTTPS_ONLY": "false",  # plain HTTP on loopback in the test
-            "MATCHER_DATABASE_URL": f"sqlite:///{folder}/matcher.db",
-        }
+        env = {**server_env(provider), "MATCHER_DATABASE_URL": f"sqlite:///{folder}/matcher.db"}
         with running_server(env, log=folder / "server.log") as (base, _):
             yield base, provider
 
@@ -39,13 +28,8 @@ def signed_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
 @pytest.fixture
 def signed_visit(chromium: Any, signed_base: tuple[str, Provider]) -> Iterator[Visit]:
     base, _ = signed_base
-    context = chromium.new_context(viewport={"width": 1100, "height": 900})
-    context.add_init_script(path=str(AXE))
-    page = context.new_page()
-    seen = Visit(page, base)
-    page.on("console", lambda message: seen.console.append(f"{message.type}: {message.text}"))
-    yield seen
-    context.close()
+    with visiting(chromium, base) as seen:
+        yield seen
 
 
 def test_a_page_signs_the_user_in_through_the_provider_and_says_what_they_cannot_do(
