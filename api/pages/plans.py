@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_args
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -41,15 +41,7 @@ PlanId = Annotated[str, Path(pattern=r"^[0-9a-fA-F-]{1,36}$")]
 Version = Annotated[int | None, Query(ge=1, le=100_000)]
 ServicesDep = Annotated[Services, Depends(page_services)]
 DECISIONS = (("accepted", "Accept"), ("rejected", "Reject"), ("added", "Add to the plan"))
-STATUSES = (
-    "referred",
-    "waiting",
-    "started",
-    "completed",
-    "not_completed",
-    "declined",
-    "unavailable",
-)
+STATUSES: tuple[str, ...] = get_args(ProgressRequest.model_fields["status"].annotation)
 FIELD_IDS = {"intervention_id": "decision_intervention", "decision": "decision", "reason": "reason"}
 PROGRESS_IDS = {"intervention_id": "progress_intervention", "status": "status",
                 "date": "progress_date-day", "reason": "progress_reason",
