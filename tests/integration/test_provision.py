@@ -190,3 +190,19 @@ def test_the_command_writes_json_csv_and_charts_that_open(
 def test_the_window_covers_the_last_twelve_months_by_default() -> None:
     start, end = provision.window(None, None, date(2026, 11, 30))
     assert start.date() == date(2025, 11, 30) and end.date() == date(2026, 12, 1)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_long_runs_show_progress_on_a_terminal_and_stay_quiet_otherwise() -> None:
+    from matcher.cli.report import progress
+
+    shown = _Terminal()
+    assert list(progress(range(5), 5, shown)) == [0, 1, 2, 3, 4]
+    assert "[" in shown.getvalue() and "5 cases" in shown.getvalue()
+    quiet = io.StringIO()
+    assert list(progress(range(5), 5, quiet)) == [0, 1, 2, 3, 4]
+    assert quiet.getvalue() == ""
