@@ -258,6 +258,18 @@ def notes(r: dict[str, Any]) -> list[str]:
                 "grows with the catalogue. Keeping it flat needs findings kept per engine rule "
                 "(read lazily) and candidates indexed by need and area."
             )
+    if "provision" in r and r["provision"]["seconds"] > TARGETS["provision_s"]:
+        p = r["provision"]
+        bound = p["n"] * plan_us / 1e6 / max(1, p["workers"])
+        out.append(
+            f"Commissioning report: {p['seconds']:.0f} s for {p['n']:,} cases, "
+            f"{p['seconds'] / TARGETS['provision_s']:.1f}× the {TARGETS['provision_s']:.0f} s "
+            f"target. Counting and drawing take about a second; the rest is planning every case: "
+            f"{p['n']:,} × {plan_us / 1000:.1f} ms / {p['workers']} cores ≈ {bound:.0f} s on an "
+            "otherwise idle machine, before the workers load their rulebooks. The target needs "
+            "the cheaper plan of issue 12, or reading stored plans (`--stored`) rather than "
+            "planning again."
+        )
     if "baseline" in r:
         v = r["baseline"]
         out.append(
