@@ -11,8 +11,9 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
+import secrets
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 
 from pydantic import ValidationError
 
@@ -55,6 +56,15 @@ def refusal(host: str, env: Mapping[str, str]) -> str | None:
     return None
 
 
+def shared_keys(env: MutableMapping[str, str]) -> None:
+    """Keys every worker must share, made once here when the operator has not set them: the
+    session cookie's (a form's CSRF token must check on whichever worker answers) and the log's
+    HMAC (one person, one hash, across workers). Workers inherit the environment."""
+    for name in ("MATCHER_SESSION_KEY", "MATCHER_LOG_KEY"):
+        if not env.get(name):
+            env[name] = secrets.token_urlsafe(32)
+
+
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m api.launch", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -67,6 +77,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     if why is not None:
         print(f"matcher: {why}", file=sys.stderr)
         return 2
+    shared_keys(os.environ)
     import uvicorn
 
     uvicorn.run(

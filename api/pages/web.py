@@ -143,6 +143,13 @@ def page_caller(request: Request) -> Caller:
             frozenset(r for r in roles if isinstance(r, str)),
         )
     request.state.caller, request.state.client_id = caller.name, caller.client_id
+    if not caller.roles & set(ROLE_ACTIONS):  # as the API: even reference data needs a role
+        raise PageError(
+            403,
+            "You do not have access",
+            f"{caller.name} is signed in, but the account has none of matcher's roles "
+            f"({', '.join(sorted(ROLE_ACTIONS))}). Ask for one to be added.",
+        )
     return caller
 
 

@@ -23,7 +23,7 @@ import pytest
 import requests
 
 from api.auth import PLANS
-from api.launch import is_loopback, refusal
+from api.launch import is_loopback, refusal, shared_keys
 from tests.api.conftest import ROOT, TODAY, variant
 from tests.api.server import running_server
 from tests.api.tokens import bearer, server_env, token
@@ -179,6 +179,15 @@ def test_which_binds_the_launcher_allows(
 ) -> None:
     why = refusal(host, env)
     assert (why is None) if refused is None else (why is not None and refused in why)
+
+
+def test_the_launcher_gives_every_worker_the_same_session_and_log_keys() -> None:
+    env: dict[str, str] = {"MATCHER_LOG_KEY": "given"}
+    shared_keys(env)
+    assert env["MATCHER_LOG_KEY"] == "given" and len(env["MATCHER_SESSION_KEY"]) >= 32
+    again = dict(env)
+    shared_keys(again)
+    assert again == env  # made once, then kept
 
 
 def test_loopback_addresses() -> None:

@@ -105,6 +105,14 @@ def test_a_page_says_what_the_caller_may_not_do(signed_in: TestClient) -> None:
     assert signed_in.get("/rules/provision").status_code == 403
 
 
+def test_a_signed_in_account_without_a_matcher_role_sees_no_page(signed_in: TestClient) -> None:
+    as_caller(signed_in)  # no roles: the API would refuse even its reference data
+    for path in ("/", "/rules", "/rules/scenarios"):
+        page = signed_in.get(path)
+        assert page.status_code == 403, path
+        assert "account has none of matcher" in page.text
+
+
 def test_the_session_cookie_is_http_only_secure_and_lax(signed_in: TestClient) -> None:
     signed_in.cookies.clear()
     as_caller(signed_in, PLANS)
