@@ -106,6 +106,7 @@ def test_a_page_says_what_the_caller_may_not_do(signed_in: TestClient) -> None:
 
 
 def test_a_signed_in_account_without_a_matcher_role_sees_no_page(signed_in: TestClient) -> None:
+    signed_in.cookies.clear()
     as_caller(signed_in)  # no roles: the API would refuse even its reference data
     for path in ("/", "/rules", "/rules/scenarios"):
         page = signed_in.get(path)
