@@ -17,7 +17,7 @@ from tests.api.server import rss_mb, running_server
 from tests.api.tokens import bearer, server_env, token
 
 pytestmark = pytest.mark.slow
-RELOADS = 50
+RELOADS = 30
 WARM_UP = 5  # the first reloads fill allocator pools and caches; growth is measured after them
 MAX_GROWTH_MB = 60
 PAUSE = 0.02
