@@ -17,10 +17,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import durable_rules_engine
 from durable import engine as durable
 
 from bench.common import TODAY, summary_us
-from matcher.durable.engine import SESSION, SESSION_FACT, SESSION_RULE, _QuietHost
+from matcher.durable.engine import SESSION, SESSION_FACT, SESSION_RULE
+from matcher.durable.host import LeanHost
 from matcher.model.contract import Assessment
 from matcher.planning.planner import plan
 from matcher.rulebook.book import Rulebook
@@ -45,10 +47,18 @@ def capture_facts(rulebook: Rulebook, bodies: list[str]) -> list[StageFacts]:
 
         return assert_fact
 
-    for name in engine._names.values():
+    for name in engine._names.values():  # facts the rule actions derive
         ruleset = host.get_ruleset(name)
         originals[name] = ruleset.assert_fact
         ruleset.assert_fact = recording(ruleset)
+    top = host.assert_fact  # facts the adapter asserts
+
+    def recording_top(name: str, fact: dict[str, Any], *args: Any) -> Any:
+        if fact.get("id") != SESSION_FACT["id"]:  # the floor adds its own where one is due
+            current.append({k: v for k, v in fact.items() if k != "sid"})
+        return top(name, fact, *args)
+
+    host.assert_fact = recording_top
     evaluate = engine.evaluate
     captured: list[StageFacts] = []
 
@@ -56,7 +66,7 @@ def capture_facts(rulebook: Rulebook, bodies: list[str]) -> list[StageFacts]:
         current.clear()
         firings = evaluate(stage, facts, timeout)
         # every fact the engine asserted, one at a time: the inputs as it was given them (only
-        # the fields the stage tests), the derived facts, and the session fact where one was due
+        # the fields the stage tests) and the derived facts
         captured[-1].append((stage, [copy.deepcopy(f) for f in current]))
         return firings
 
@@ -67,18 +77,22 @@ def capture_facts(rulebook: Rulebook, bodies: list[str]) -> list[StageFacts]:
             plan(Assessment.model_validate_json(body), rulebook, today=TODAY)
     finally:
         del engine.evaluate
+        del host.assert_fact
         for name, original in originals.items():
             host.get_ruleset(name).assert_fact = original
     return captured
 
 
 class FloorEngine:
-    """The same compiled rulesets, every action a no-op: what durable_rules costs on its own."""
+    """The same compiled rulesets, every action a no-op: what durable_rules costs on its own,
+    driven as the adapter drives it (one fact at a time, the session emptied and reused)."""
 
     def __init__(self, rulebook: Rulebook) -> None:
-        self.host = _QuietHost()
+        self.host = LeanHost()
         self.names: dict[int, str] = {}
+        self.handles: dict[int, int] = {}
         self.fired = [0]
+        self.sid = f"f{next(_names)}"
         for compiled in rulebook.checked.stages:
             definition = copy.deepcopy(compiled.definition)
             definition[SESSION] = copy.deepcopy(SESSION_RULE)
@@ -87,21 +101,25 @@ class FloorEngine:
             name = f"bench_floor_s{compiled.stage}_{next(_names)}"
             self.host.register_rulesets({name: definition})
             self.names[compiled.stage] = name
+            self.handles[compiled.stage] = self.host.get_ruleset(name)._handle
 
     def _counted(self, c: Any) -> None:
         self.fired[0] += 1
 
     def run(self, stages: StageFacts) -> None:
         for stage, facts in stages:
-            name, sid = self.names[stage], f"f{next(_names)}"
+            name, sid = self.names[stage], self.sid
             before = self.fired[0]
-            try:
-                for fact in facts:
-                    self._assert(name, {**fact, "sid": sid})
-                if self.fired[0] == before:  # deleting a session where nothing ran segfaults
-                    self._assert(name, {**SESSION_FACT, "sid": sid})
-            finally:
-                self.host.delete_state(name, sid)
+            for fact in facts:
+                self._assert(name, {**fact, "sid": sid})
+            ids = [fact["id"] for fact in facts]
+            if self.fired[0] == before:  # deleting a session where nothing ran segfaults
+                self._assert(name, {**SESSION_FACT, "sid": sid})
+                ids.append(SESSION_FACT["id"])
+            for fact_id in ids:  # emptied for the next case, as the adapter does
+                durable_rules_engine.retract_fact(
+                    self.handles[stage], json.dumps({"sid": sid, "id": fact_id})
+                )
 
     def _assert(self, name: str, fact: dict[str, Any]) -> None:
         with contextlib.suppress(durable.MessageNotHandledException):

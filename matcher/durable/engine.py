@@ -2,10 +2,16 @@
 
 Guards (each pinned by a test in tests/integration/test_engine_guards.py), from durable_rules.md:
 
-* a Host without its background dispatch threads (``_QuietHost``): actions run on the calling
+* a Host without its background dispatch threads (``QuietHost``): actions run on the calling
   thread only, so no timer thread can run half a session's actions, and no threads leak per Host;
-* one unique sid per evaluation, ``delete_state`` in ``finally``, and a semaphore bounding live
-  sessions far below the engine's 1,024 (the 1,025th breaks a ruleset for good);
+  ``LeanHost`` (host.py) runs a fact's actions by durable's own protocol without its per-action Python
+  overhead (ADR 0016);
+* one sid per evaluation at a time, never shared between threads; after an evaluation every fact
+  it asserted (inputs, derived facts, the session fact) is retracted and the emptied session
+  serves a later evaluation (ADR 0016: making a session costs more than matching); a session an
+  evaluation failed in, or one a retraction left an action due in, is deleted instead; a
+  semaphore bounds evaluations, and so live sessions per ruleset, far below the engine's 1,024
+  (the 1,025th breaks a ruleset for good);
 * facts asserted one at a time, never as a batch (a batch holding a fact no rule matches skips
   its actions and makes the next ``delete_state`` segfault), so no catch-all rule fires once per
   fact; deleting a session in which no action ran also segfaults, so then, and only then (also
@@ -36,6 +42,7 @@ from typing import Any
 import durable_rules_engine
 from durable import engine as durable
 
+from matcher.durable.host import LeanHost
 from matcher.model.engine import DERIVED, CompiledStage, Derivation, Firing, need_area
 from matcher.model.errors import EngineBusyError, EngineError
 
@@ -48,13 +55,6 @@ SESSION_RULE: dict[str, Any] = {"all": [{"m": {"t": SESSION}}]}
 SESSION_FACT: dict[str, Any] = {"t": SESSION, "id": SESSION}
 
 
-class _QuietHost(durable.Host):  # type: ignore[misc]
-    """A Host that does not start the two timer threads that dispatch actions in the background."""
-
-    def _run(self) -> None:
-        return None
-
-
 class _Session:
     """What one evaluation collects: the rules that fired, and any action failure."""
 
@@ -62,6 +62,7 @@ class _Session:
         self.ran = False  # some action ran: only then may the session be deleted
         self.firings: list[Firing] = []
         self.error: str | None = None
+        self.asserted: list[str] = []  # ids of every fact in the session, to retract after
 
 
 _sessions: dict[str, _Session] = {}
@@ -102,6 +103,7 @@ def _action(rule_id: str, derivations: dict[str, tuple[Derivation, ...]]) -> Cal
             }
             if derivation.per_need and area is not None:
                 fact["area"] = area
+            session.asserted.append(fact["id"])
             c.assert_fact(fact)
 
     return run
@@ -139,10 +141,13 @@ class Engine:
         version: str,
         max_sessions: int = DEFAULT_MAX_SESSIONS,
     ) -> None:
-        self._host = _QuietHost()
+        self._host = LeanHost()
         self._names: dict[int, str] = {}
         self._members: dict[int, dict[str, tuple[str, ...]]] = {}
         self._fields: dict[int, frozenset[str] | None] = {}
+        # emptied sessions kept for the next evaluation of the stage (ADR 0016): at most one per
+        # evaluation slot, so never more live sessions per ruleset than ``max_sessions``
+        self._idle: dict[int, list[str]] = {}
         tag = version.split(":")[-1][:12]
         for compiled in stages:
             definition = copy.deepcopy(compiled.definition)
@@ -159,6 +164,7 @@ class Engine:
             self._names[compiled.stage] = name
             self._members[compiled.stage] = dict(compiled.members)
             self._fields[compiled.stage] = compiled.fields
+            self._idle[compiled.stage] = []
         self._slots = threading.BoundedSemaphore(max_sessions)
         self._closed = False
 
@@ -184,41 +190,69 @@ class Engine:
     def evaluate(
         self, stage: int, facts: list[dict[str, Any]], timeout: float = 10.0
     ) -> list[Firing]:
-        """Assert ``facts`` into a fresh session of ``stage``'s ruleset; the rules that fired, in order."""
+        """Assert ``facts`` into an empty session of ``stage``'s ruleset; the rules that fired, in
+        order. The session is emptied afterwards and kept for the next evaluation (ADR 0016): making
+        a session costs durable_rules more than matching a person against hundreds of rules."""
         if self._closed:
             raise EngineError("this rulebook's engine has been closed")
         if not facts:
             return []  # durable_rules crashes on an empty batch; no facts, no firings, no slot
         if not self._slots.acquire(timeout=timeout):
             raise EngineBusyError(f"all evaluation slots busy for {timeout}s")
-        name = self._names[stage]
-        sid = f"e{next(_sid_counter)}"
+        name, idle = self._names[stage], self._idle[stage]
+        try:
+            sid = idle.pop()
+        except IndexError:
+            sid = f"e{next(_sid_counter)}"
         session = _sessions[sid] = _Session()
+        clean = False
         try:
             fields = self._fields[stage]
             for fact in facts:
                 kept = fact if fields is None else {k: v for k, v in fact.items() if k in fields}
                 # one at a time: a batch holding a fact no rule matches would skip its actions
                 # and make delete_state segfault (durable_rules.md)
+                session.asserted.append(kept["id"])
                 self._assert(name, {**kept, "sid": sid})
             if session.error is not None:
                 raise EngineError(f"a rule action failed: {session.error}")
             members = self._members[stage]
-            return [
+            found = [
                 Firing(rule_id, f.facts)
                 for f in session.firings
                 for rule_id in members.get(f.rule_id, (f.rule_id,))
             ]
+            clean = True
+            return found
         finally:
             try:
                 if not session.ran:  # deleting a session where no action ran would segfault
                     with contextlib.suppress(EngineError):
                         self._assert(name, {**SESSION_FACT, "sid": sid})
-                if session.ran:  # else leave it: one session lost is better than a crash
+                        session.asserted.append(SESSION)
+                if clean and session.ran and self._emptied(name, sid, session.asserted):
+                    idle.append(sid)
+                elif session.ran:  # else leave it: one session lost is better than a crash
                     self._host.delete_state(name, sid)
             finally:
                 del _sessions[sid]
                 self._slots.release()
+
+    def _emptied(self, name: str, sid: str, ids: list[str]) -> bool:
+        """Retract every fact of the session; True when it is as empty as a new one (nothing
+        stored, no action pending), so it can serve the next evaluation."""
+        handle = self._host.get_ruleset(name)._handle
+        offset = None
+        try:
+            for fact_id in ids:
+                _, offset = durable_rules_engine.retract_fact(
+                    handle, json.dumps({"sid": sid, "id": fact_id})
+                )
+            if offset is None or durable_rules_engine.start_action_for_state(handle, offset):
+                return False  # a retraction made an action due: never reuse such a session
+        except Exception:
+            return False
+        return True
 
     def _assert(self, name: str, fact: dict[str, Any]) -> None:
         try:

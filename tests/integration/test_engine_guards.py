@@ -581,7 +581,12 @@ def test_1100_sequential_plans_through_one_engine_all_succeed(
         fresh.engine.close()
 
 
-def test_2000_sequential_evaluations_delete_every_session(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_2000_sequential_evaluations_reuse_one_emptied_session(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Making a session is the costliest step in durable_rules (ADR 0016): a session is emptied
+    after each evaluation and serves the next, so sequential evaluations hold one live session,
+    never delete it, and each still sees only its own facts."""
     engine = tiny_engine(rule("r1", FieldTest("x", "eq", 1)), max_sessions=4)
     asserted: list[str] = []
     deleted: list[str] = []
@@ -600,10 +605,77 @@ def test_2000_sequential_evaluations_delete_every_session(monkeypatch: pytest.Mo
     monkeypatch.setattr(host, "delete_state", spy_delete)
     for n in range(2000):
         assert [f.rule_id for f in engine.evaluate(1, [person(x=n % 2)])] == (["r1"] * (n % 2))
-    assert len(set(asserted)) == 2000
-    assert deleted == list(dict.fromkeys(asserted))  # each session, once, in order
+    assert len(set(asserted)) == 1 and deleted == []
     assert engine_module.open_sessions() == 0
     assert engine.free_slots == 4  # every slot given back
+
+
+def test_a_reused_session_answers_as_a_new_one_with_joins_and_derived_facts() -> None:
+    """Facts a rule joins, and facts the rules derived, are all retracted: an evaluation after a
+    hundred others fires exactly what it fires in a new session."""
+    derive = (Derivation("flagged", True, True, 100),)
+    per_need = rule("r1", FieldTest("x", "eq", 1), Join("need", FieldTest("severity", "eq", 2)))
+    uses = rule("r2", None, Join("derived", FieldTest("name", "eq", "flagged")))
+    both = rule("r3", FieldTest("x", "eq", 1), Join("need", FieldTest("area", "eq", "drugs")))
+    reused = tiny_engine(per_need, uses, both, derivations={"r1": derive}, max_sessions=1)
+
+    def facts(n: int) -> list[dict[str, Any]]:
+        areas = ("drugs", "ete", "alcohol")[: n % 4]
+        needs = [{"t": "need", "id": f"need_{a}", "area": a, "severity": 2} for a in areas]
+        return [person(x=n % 3), *needs]
+
+    def fired(engine: Engine, n: int) -> list[tuple[str, str]]:
+        return [
+            (f.rule_id, json.dumps(f.facts, sort_keys=True)) for f in engine.evaluate(1, facts(n))
+        ]
+
+    for n in range(100):
+        fresh = tiny_engine(per_need, uses, both, derivations={"r1": derive}, max_sessions=1)
+        try:
+            assert fired(reused, n) == fired(fresh, n), n
+        finally:
+            fresh.close()
+    assert engine_module.open_sessions() == 0
+
+
+def test_a_session_whose_evaluation_failed_is_deleted_not_reused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    engine = tiny_engine(
+        rule("r1", FieldTest("x", "eq", 1)),
+        derivations={"r1": (Derivation("bad", object(), False, 1),)},
+    )
+    deleted: list[str] = []
+    original = engine.host.delete_state
+
+    def spy(name: str, sid: str) -> None:
+        deleted.append(sid)
+        original(name, sid)
+
+    monkeypatch.setattr(engine.host, "delete_state", spy)
+    with pytest.raises(EngineError):
+        engine.evaluate(1, [person(x=1)])
+    assert len(deleted) == 1 and engine._idle[1] == []
+    assert [f.rule_id for f in engine.evaluate(1, [person(x=2)])] == []
+
+
+def test_plans_through_reused_sessions_equal_plans_through_new_ones(
+    rulebook: Rulebook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """150 synthetic people planned (with their traces) through the rulebook's engine, whose
+    sessions are emptied and reused, and through an engine that deletes every session."""
+    from matcher.reports import synth
+
+    cases = [Assessment.model_validate(b) for b in synth.generate(150, 20261130)]
+    reused = [plan(a, rulebook, today=TODAY, explain=True) for a in cases]
+    monkeypatch.setattr(Engine, "_emptied", lambda *args: False)  # every session deleted
+    fresh = rulebook_module.build(rulebook.checked, probe=False)
+    try:
+        for assessment, expected in zip(cases, reused, strict=True):
+            assert plan(assessment, fresh, today=TODAY, explain=True) == expected
+        assert all(idle == [] for idle in fresh.engine._idle.values())
+    finally:
+        fresh.engine.close()
 
 
 def test_sessions_are_deleted_even_when_an_action_fails() -> None:
