@@ -69,9 +69,10 @@ def noted(request: Request, person_id: str) -> None:
     request.state.person_id = person_id
 
 
-def get_floor_plan(request: Request) -> Plan:
-    stored: Plan = request.app.state.floor_plan
-    return stored
+def get_floor_plans(request: Request) -> dict[tuple[str, str], Plan]:
+    """The benchmark floor's plans, by rules version and person (api/routes/floor.py)."""
+    kept: dict[tuple[str, str], Plan] = request.app.state.floor_plans
+    return kept
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -82,4 +83,4 @@ PicturesDep = Annotated[Pictures, Depends(get_pictures)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
 StoreDep = Annotated[Store, Depends(get_store)]
 CallerDep = Annotated[str, Depends(get_caller)]
-FloorPlanDep = Annotated[Plan, Depends(get_floor_plan)]
+FloorPlansDep = Annotated[dict[tuple[str, str], Plan], Depends(get_floor_plans)]

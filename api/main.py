@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 
-from api import errors, examples, pages, service, signin
+from api import errors, pages, service, signin
 from api.auth import Authenticator
 from api.middleware import Guard, keyed_hash
 from api.openapi_codes import publish_codes, without_null_parameters
@@ -22,7 +22,6 @@ from api.routes import catalogue, docs, floor, ops, plans, reports, rules, store
 from api.settings import Settings
 from api.state import Pictures, Reloader
 from matcher.model.errors import RulebookError
-from matcher.planning.planner import plan
 from matcher.rulebook import build as rulebook_module
 from matcher.rulebook.book import Rulebook
 from matcher.rulebook.live import LiveRulebook
@@ -88,10 +87,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.reloader = Reloader(settings)
     app.state.pictures = Pictures()
     app.state.examples = await run_in_threadpool(service.response_examples, book)
-    if settings.bench_endpoints:
-        app.state.floor_plan = plan(
-            examples.example_plan_assessment(), book, today=examples.EXAMPLE_TODAY
-        )
+    app.state.floor_plans = {}  # the benchmark floor's (MATCHER_BENCH_ENDPOINTS=1)
     storage = app.state.storage
     await run_in_threadpool(storage.prepare)
     live = app.state.live = LiveRulebook(book)

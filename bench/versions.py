@@ -11,10 +11,13 @@ accept are compared (a ref from before a contract addition refuses bodies that u
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +96,37 @@ class _Worker:
         self.process.wait(timeout=60)
 
 
+def throughput(tree: Path, bodies: list[str], workers: int) -> dict[str, Any]:
+    """Plans a second over ``bodies`` on ``workers`` processes of the code in ``tree``, each fed
+    its share of the cases as fast as it plans them (the rulebook loaded before the clock starts)."""
+    started = [_Worker(tree) for _ in range(workers)]
+    done = [0] * workers
+    try:
+
+        def feed(number: int) -> None:
+            for body in bodies[number::workers]:
+                if started[number].plan(body)["ok"]:
+                    done[number] += 1
+
+        threads = [threading.Thread(target=feed, args=(n,)) for n in range(workers)]
+        start = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        seconds = time.perf_counter() - start
+    finally:
+        for worker in started:
+            worker.close()
+    return {
+        "cases": len(bodies),
+        "planned": sum(done),
+        "workers": workers,
+        "seconds": seconds,
+        "per_s": sum(done) / seconds,
+    }
+
+
 def checkout(ref: str, folder: Path) -> Path:
     """``ref`` checked out in ``folder`` (a detached worktree of this repository)."""
     tree = folder / "baseline"
@@ -104,8 +138,11 @@ def checkout(ref: str, folder: Path) -> Path:
     return tree
 
 
-def run(ref: str, bodies: list[str], warmup: int = 100) -> dict[str, Any]:
-    """Both versions on the same cases, interleaved; medians, p99s and their ratio."""
+def run(
+    ref: str, bodies: list[str], warmup: int = 100, batch: list[str] | None = None
+) -> dict[str, Any]:
+    """Both versions on the same cases, interleaved; medians, p99s and their ratio. With
+    ``batch``, each version also plans those cases on every core, one after the other."""
     folder = Path(tempfile.mkdtemp(prefix="matcher-baseline-"))
     tree = checkout(ref, folder)
     commit = subprocess.run(
@@ -133,6 +170,12 @@ def run(ref: str, bodies: list[str], warmup: int = 100) -> dict[str, Any]:
         finally:
             then.close()
             now.close()
+        if batch:
+            workers = os.cpu_count() or 1
+            rates = {
+                "before": throughput(tree, batch, workers),
+                "after": throughput(ROOT, batch, workers),
+            }
     finally:
         subprocess.run(
             ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
@@ -147,7 +190,7 @@ def run(ref: str, bodies: list[str], warmup: int = 100) -> dict[str, Any]:
     after = summary_us([b["s"] for _, b in both])
     actions_before = sorted(a["actions"] for a, _ in both)
     actions_after = sorted(b["actions"] for _, b in both)
-    return {
+    found: dict[str, Any] = {
         "ref": ref,
         "commit": commit,
         "cases": len(bodies),
@@ -158,6 +201,9 @@ def run(ref: str, bodies: list[str], warmup: int = 100) -> dict[str, Any]:
         "actions_before": _quantiles(actions_before),
         "actions_after": _quantiles(actions_after),
     }
+    if batch:
+        found["throughput"] = {**rates, "ratio": rates["after"]["per_s"] / rates["before"]["per_s"]}
+    return found
 
 
 def _quantiles(values: list[int]) -> dict[str, float]:
