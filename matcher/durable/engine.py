@@ -80,18 +80,20 @@ def _action(rule_id: str, derivations: dict[str, tuple[Derivation, ...]]) -> Cal
     """What an engine rule does when it fires: record the firing and assert the derived facts of
     each rule it stands for (``derivations``: rule id → its derivations), under that rule's id."""
 
+    made = tuple((member, d) for member, found in derivations.items() for d in found)
+
     def run(c: Any) -> None:
         session = _sessions[str(c.s.sid)]
-        # durable_rules parses a fresh message for every action, so its facts are ours to keep:
-        # drop the session id in place rather than copying every fact on every firing
+        # the host parses each matched frame for this evaluation alone (shared only by firings
+        # of the same facts), so its facts are ours to keep: drop the session id in place
+        # rather than copying every fact on every firing
         matched: dict[str, dict[str, Any]] = c._m
         for fact in matched.values():
             fact.pop("sid", None)
         session.firings.append(Firing(rule_id, matched))
-        if not any(derivations.values()):
+        if not made:
             return
         area = need_area(matched)
-        made = [(member, d) for member, found in derivations.items() for d in found]
         for number, (member, derivation) in enumerate(made):
             fact = {
                 "t": DERIVED,
@@ -129,6 +131,13 @@ def _guarded(rule_id: str, action: Callable[[Any], None]) -> Callable[[Any], Non
                 session.error = f"{rule_id}: {error!r}"
 
     return run
+
+
+def _retraction(sid: str, fact_id: str) -> str:
+    """The JSON durable_rules retracts a fact by: its session and its id."""
+    if '"' in fact_id or "\\" in fact_id or not fact_id.isprintable():
+        return json.dumps({"sid": sid, "id": fact_id})
+    return f'{{"sid":"{sid}","id":"{fact_id}"}}'
 
 
 class Engine:
@@ -245,9 +254,7 @@ class Engine:
         offset = None
         try:
             for fact_id in ids:
-                _, offset = durable_rules_engine.retract_fact(
-                    handle, json.dumps({"sid": sid, "id": fact_id})
-                )
+                _, offset = durable_rules_engine.retract_fact(handle, _retraction(sid, fact_id))
             if offset is None or durable_rules_engine.start_action_for_state(handle, offset):
                 return False  # a retraction made an action due: never reuse such a session
         except Exception:
