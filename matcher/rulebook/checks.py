@@ -20,13 +20,41 @@ def static_checks(
     rules: dict[str, RuleSpec],
 ) -> list[Problem]:
     constants = vocabulary.constant_fields
+    memo = RuleCases(rules, constants)  # shared: both checks read most rules' cases
     problems: list[Problem] = []
     problems += never_fires(rules)
     problems += recommend_and_exclude(rules)
-    problems += conflicting_rules(rules, constants)
-    problems += unreachable_interventions(vocabulary, catalogue, rules)
+    problems += conflicting_rules(rules, constants, memo)
+    problems += unreachable_interventions(vocabulary, catalogue, rules, memo)
     problems += unknown_proposals(vocabulary, rules)
     return problems
+
+
+class RuleCases:
+    """The cases of each rule's condition, worked out once per distinct condition: the copies of
+    a catalogue entry have their eligibility rules' conditions in common, and the checks below
+    ask for one rule's cases many times."""
+
+    def __init__(self, rules: dict[str, RuleSpec], constants: dict[str, Any]) -> None:
+        self._rules, self._constants = rules, constants
+        self._by_rule: dict[str, list[Case] | None] = {}
+        self._by_text: dict[str, list[Case] | None] = {}  # repr: 1, 1.0 and True kept apart
+
+    def __call__(self, rule_id: str) -> list[Case] | None:
+        if rule_id in self._by_rule:
+            return self._by_rule[rule_id]
+        condition = self._rules[rule_id].condition
+        text = repr(condition)
+        if text not in self._by_text:
+            self._by_text[text] = cases(condition, self._constants)
+        found = self._by_rule[rule_id] = self._by_text[text]
+        return found
+
+    def always(self, rule_id: str) -> bool:
+        """The rule holds for every assessment (it joins no fact, and one case tests only
+        constants)."""
+        rule = self._rules[rule_id]
+        return not rule.condition.joins and any(not case.tests for case in self(rule_id) or [])
 
 
 def unknown_proposals(vocabulary: Vocabulary, rules: dict[str, RuleSpec]) -> list[Problem]:
@@ -114,7 +142,9 @@ def _targets(rules: dict[str, RuleSpec], kind: str) -> dict[str, set[str]]:
     return found
 
 
-def conflicting_rules(rules: dict[str, RuleSpec], constants: dict[str, Any]) -> list[Problem]:
+def conflicting_rules(
+    rules: dict[str, RuleSpec], constants: dict[str, Any], memo: RuleCases | None = None
+) -> list[Problem]:
     """Pairs of rules where one recommends and another excludes one intervention, and both can
     hold for the same person: no field is held to disjoint values by the two conditions.
 
@@ -124,21 +154,24 @@ def conflicting_rules(rules: dict[str, RuleSpec], constants: dict[str, Any]) -> 
     overlap with it is only reported when it shadows the recommendation completely.
     """
     recommended, excluded = _targets(rules, "recommend"), _targets(rules, "exclude")
-    memo: dict[str, list[Case] | None] = {}
-
-    def of(rule_id: str) -> list[Case] | None:
-        if rule_id not in memo:
-            memo[rule_id] = cases(rules[rule_id].condition, constants)
-        return memo[rule_id]
-
+    of = memo or RuleCases(rules, constants)
     # a verdict depends only on the two conditions (many catalogue rules share one): judged once
-    verdicts: dict[tuple[str, Condition, bool], str] = {}
+    # per recommending rule and distinct excluding condition (numbered once, not hashed per pair)
+    numbers: dict[Condition, int] = {}
+    kinds = {
+        exc_id: (
+            numbers.setdefault(rules[exc_id].condition, len(numbers)),
+            exc_id.startswith("catalogue."),
+        )
+        for exc_ids in excluded.values()
+        for exc_id in exc_ids
+    }
+    verdicts: dict[tuple[str, int, bool], str] = {}
 
     def verdict(rec_id: str, exc_id: str) -> str:
-        exc_rule = rules[exc_id]
-        key = (rec_id, exc_rule.condition, exc_id.startswith("catalogue."))
+        key = (rec_id, *kinds[exc_id])
         if key not in verdicts:
-            everyone = lambda: _always(exc_rule, constants)  # noqa: E731 - asked only on overlap
+            everyone = lambda: of.always(exc_id)  # noqa: E731 - asked only on overlap
             verdicts[key] = _verdict(of(rec_id), of(exc_id), key[2], everyone)
         return verdicts[key]
 
@@ -197,31 +230,24 @@ def _verdict(
     return ""
 
 
-def _always(rule: RuleSpec, constants: dict[str, Any]) -> bool:
-    """The rule holds for every assessment (it joins no fact, and one case tests only constants)."""
-    alternatives = cases(rule.condition, constants) or []
-    return not rule.condition.joins and any(not case.tests for case in alternatives)
-
-
 def _names(ids: list[str]) -> str:
     shown = ", ".join(repr(i) for i in ids[:4])
     return shown + (f" and {len(ids) - 4} more" if len(ids) > 4 else "")
 
 
 def unreachable_interventions(
-    vocabulary: Vocabulary, catalogue: dict[str, Intervention], rules: dict[str, RuleSpec]
+    vocabulary: Vocabulary,
+    catalogue: dict[str, Intervention],
+    rules: dict[str, RuleSpec],
+    memo: RuleCases | None = None,
 ) -> list[Problem]:
     """Interventions that can never be in a plan: excluded for everyone, or neither recommended
     by any rule that can fire nor addressing any need area (so not even chosen for a need)."""
     problems = []
-    constants = vocabulary.constant_fields
+    of = memo or RuleCases(rules, vocabulary.constant_fields)
     recommended = _targets(rules, "recommend")
     for intervention in catalogue.values():
-        can_fire = [
-            r
-            for r in recommended.get(intervention.id, ())
-            if cases(rules[r].condition, constants) != []
-        ]
+        can_fire = [r for r in recommended.get(intervention.id, ()) if of(r) != []]
         if not can_fire and not set(intervention.needs) & set(vocabulary.need_areas):
             problems.append(
                 Problem(
@@ -232,7 +258,7 @@ def unreachable_interventions(
                 )
             )
     for rule in rules.values():
-        if not _always(rule, constants):
+        if not of.always(rule.id):
             continue
         for outcome in rule.outcomes:
             if outcome.kind == "exclude" and outcome.targets:
