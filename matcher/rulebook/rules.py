@@ -14,6 +14,7 @@ from matcher.rulebook.eligibility import catalogue_rule_texts
 from matcher.rulebook.fields import condition_parser
 from matcher.rulebook.language import ConditionParser
 from matcher.rulebook.outcomes import OUTCOMES, outcomes
+from matcher.rulebook.selectors import Selectable
 from matcher.rulebook.shapes import ExampleSpec, ThenSpec
 from matcher.rulebook.sources import LineDict, Sources, line_of, section, validated
 
@@ -45,6 +46,7 @@ def load_rules(
     problems: list[Problem],
 ) -> RuleFiles:
     """Parse every rule file, then the catalogue's eligibility, into one list of RuleSpecs."""
+    catalogue = Selectable(catalogue)  # entries grouped once for the rules' selectors
     result = RuleFiles(intervention_ids=tuple(catalogue))
     files = _files(sources)
     if not files:
@@ -270,9 +272,12 @@ def _rule(
     # in it is reported at once, and only then is the rule left out.
     rule_id = str(raw["id"]) if raw.get("id") else f"#{index + 1}"
     complete = _has_rule_keys(name, raw, rule_id, where, problems)
-    parser = (parsers or {}).get(stage) or condition_parser(stage, vocabulary, rule_files)
-    if parsers is not None:
-        parsers[stage] = parser
+    parser = (parsers or {}).get(stage)
+    if parser is None:
+        parser = condition_parser(stage, vocabulary, rule_files)
+        if parsers is not None:  # the catalogue's rules: copies of an entry write equal conditions
+            parser.remember()
+            parsers[stage] = parser
     parser.problems = []
     condition = parser.parse(raw.get("when"))
     for message in parser.problems:
