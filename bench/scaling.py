@@ -6,7 +6,9 @@ exactly as a real entry does. Catalogue ×10 keeps its copies regional (each ser
 probation region, the regions in turn), as in earlier runs, so its figures stay comparable;
 catalogue ×100 has PDU-level availability (issue 12): each copy is served in one probation
 delivery unit of catalogue/pdus.yaml (``regions: [its region]``, ``pdus: [it]``), the real PDUs
-in turn, so a person whose PDU is given is served only by the copies of their PDU.
+in turn over the whole catalogue (so each serves about as many copies as any other); a person
+whose PDU is given is served by the copies of their PDU only, as by a national catalogue of
+local providers.
 
 Rules ×k: every rule file gets k − 1 copies whose rules have new ids and the same conditions and
 outcomes (so the same findings, k times the rules to match and fire).
@@ -53,7 +55,7 @@ def catalogue_variant(target: Path, factor: int, by_pdu: bool = False) -> Path:
     """A copy of catalogue/ with every intervention repeated ``factor`` times: regional variants,
     or (``by_pdu``) variants each provided in one PDU of its region."""
     shutil.copytree(ROOT / "catalogue", target)
-    pdus = pdu_regions()
+    pdus, made = pdu_regions(), 0  # copies made so far: the next PDU in turn
     for path in sorted((target / "interventions").glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         entries = list(data["interventions"])
@@ -63,8 +65,9 @@ def catalogue_variant(target: Path, factor: int, by_pdu: bool = False) -> Path:
                 variant["id"] = f"{entry['id']}_v{copy_number}"
                 variant["name"] = f"{entry['name']} ({copy_number})"
                 if by_pdu:
-                    pdu, region = pdus[(copy_number + index) % len(pdus)]
+                    pdu, region = pdus[made % len(pdus)]
                     variant["regions"], variant["pdus"] = [region], [pdu]
+                    made += 1
                 else:
                     variant["regions"] = [REGIONS[(copy_number + index) % len(REGIONS)]]
                 variant["prerequisites"] = [
