@@ -91,37 +91,43 @@ class Reader:
 
     def _node(self, next_event: Any) -> Any:
         """One node and everything in it, from events, with an explicit stack (no recursion)."""
-        scalar, mapping_start = yaml.ScalarEvent, yaml.MappingStartEvent
-        sequence_start, mapping_class, list_class = (
+        scalar, mapping_start, sequence_start = (
+            yaml.ScalarEvent,
+            yaml.MappingStartEvent,
             yaml.SequenceStartEvent,
-            self._mapping,
-            self._list,
         )
+        plain, list_class = self._plain, self._list
         stack: list[tuple[Any, Any]] = []  # the open containers above, each with its pending key
         container: Any = None
         key: Any = _NO_KEY
+        in_list = False  # the container is a list
         while True:
             event = next_event()
             kind = type(event)
-            if kind is scalar:
+            if kind is scalar:  # most events: placed here, without a call
                 if event.anchor is not None or event.tag is not None:
                     raise Unusual("an anchor or a tag")
-                made = (
-                    self._plain(event.value, event.start_mark) if event.implicit[0] else event.value
-                )
-            elif kind is mapping_start or kind is sequence_start:
-                if (
-                    event.anchor is not None
-                    or event.tag is not None
-                    or len(stack) >= self._max_depth
-                ):
-                    raise Unusual("an anchor, a tag or deep nesting")
-                made = mapping_class() if kind is mapping_start else list_class()
-                made.line = event.start_mark.line + 1
-                if kind is mapping_start:
-                    made.key_lines = {}
+                made = plain(event.value, event.start_mark) if event.implicit[0] else event.value
+                if in_list:
+                    container.append(made)
+                    container.item_lines.append(event.start_mark.line + 1)
+                elif container is None:
+                    return made
+                elif key is _NO_KEY:
+                    key = made
+                    container.key_lines[made] = event.start_mark.line + 1
                 else:
-                    made.item_lines = []
+                    container[key] = made
+                    key = _NO_KEY
+                continue
+            if kind is mapping_start or kind is sequence_start:
+                if event.anchor is not None or event.tag is not None:
+                    raise Unusual("an anchor or a tag")
+                made = self._open(event, kind is mapping_start, len(stack))
+                if container is not None:
+                    key = _place(container, key, made, event.start_mark.line + 1, list_class)
+                stack.append((container, key))
+                container, key, in_list = made, _NO_KEY, kind is sequence_start
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 if key is not _NO_KEY:
                     raise Unusual("a key without a value")
@@ -130,16 +136,21 @@ class Reader:
                 if container is None:
                     return made
                 key = _place(container, key, made, 0, list_class)
-                continue
+                in_list = type(container) is list_class
             else:
                 raise Unusual(kind.__name__)  # an alias
-            if container is None and kind is scalar:
-                return made
-            if container is not None:
-                key = _place(container, key, made, event.start_mark.line + 1, list_class)
-            if kind is not scalar:
-                stack.append((container, key))
-                container, key = made, _NO_KEY
+
+    def _open(self, event: Any, mapping: bool, depth: int) -> Any:
+        """A new, empty mapping or list with its line."""
+        if depth >= self._max_depth:
+            raise Unusual("nested deeper than the limit")
+        made = self._mapping() if mapping else self._list()
+        made.line = event.start_mark.line + 1
+        if mapping:
+            made.key_lines = {}
+        else:
+            made.item_lines = []
+        return made
 
 
 _NO_KEY: Any = object()
