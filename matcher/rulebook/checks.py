@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
 from typing import Any
 
@@ -166,24 +165,28 @@ def conflicting_rules(
         for exc_ids in excluded.values()
         for exc_id in exc_ids
     }
-    verdicts: dict[tuple[str, int, bool], str] = {}
+    verdicts: dict[str, dict[tuple[int, bool], str]] = defaultdict(dict)  # per recommending rule
 
-    def verdict(rec_id: str, exc_id: str) -> str:
-        key = (rec_id, *kinds[exc_id])
-        if key not in verdicts:
-            everyone = lambda: of.always(exc_id)  # noqa: E731 - asked only on overlap
-            verdicts[key] = _verdict(of(rec_id), of(exc_id), key[2], everyone)
-        return verdicts[key]
+    def verdict(rec_id: str, exc_id: str, known: dict[tuple[int, bool], str]) -> str:
+        everyone = lambda: of.always(exc_id)  # noqa: E731 - asked only on overlap
+        found = known[kinds[exc_id]] = _verdict(of(rec_id), of(exc_id), kinds[exc_id][1], everyone)
+        return found
 
     shadowed: dict[tuple[str, str], list[str]] = defaultdict(list)
     overlapping: dict[tuple[str, str], list[str]] = defaultdict(list)
     for target in sorted(set(recommended) & set(excluded)):
-        for rec_id, exc_id in itertools.product(
-            sorted(recommended[target]), sorted(excluded[target])
-        ):
-            found = "" if rec_id == exc_id else verdict(rec_id, exc_id)
-            if found:
-                (shadowed if found == "shadowed" else overlapping)[rec_id, exc_id].append(target)
+        excluding = sorted(excluded[target])
+        for rec_id in sorted(recommended[target]):
+            known = verdicts[rec_id]
+            for exc_id in excluding:
+                if rec_id == exc_id:
+                    continue
+                found = known.get(kinds[exc_id])
+                if found is None:
+                    found = verdict(rec_id, exc_id, known)
+                if found:
+                    pairs = shadowed if found == "shadowed" else overlapping
+                    pairs[rec_id, exc_id].append(target)
     return _conflicts(rules, shadowed, overlapping)
 
 
