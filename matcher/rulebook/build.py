@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -109,34 +105,7 @@ def _check_sources(sources: Sources) -> Checked:
 
 
 def check(rules_dir: Path = DEFAULT_RULES, catalogue_dir: Path = DEFAULT_CATALOGUE) -> Checked:
-    with collection_paused():
-        return check_sources(read_sources(Path(rules_dir), Path(catalogue_dir)))
-
-
-_PAUSES = threading.Lock()
-_paused = [0, False]  # checks running with collection paused; whether collection was on before
-
-
-@contextmanager
-def collection_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while a rulebook is read and checked.
-
-    Reading builds millions of objects that live until the check ends and form no cycles, and
-    each full collection walks all of them: about an eighth of a catalogue ×100 check. Only
-    collection that was on is paused and switched on again, when the last check running ends.
-    """
-    with _PAUSES:
-        if _paused[0] == 0:
-            _paused[1] = gc.isenabled()
-            gc.disable()
-        _paused[0] += 1
-    try:
-        yield
-    finally:
-        with _PAUSES:
-            _paused[0] -= 1
-            if _paused[0] == 0 and _paused[1]:
-                gc.enable()
+    return check_sources(read_sources(Path(rules_dir), Path(catalogue_dir)))
 
 
 def build(checked: Checked, probe: bool = True) -> Rulebook:

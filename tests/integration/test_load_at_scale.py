@@ -3,7 +3,6 @@ long way finds, and the scaling bench's catalogue with PDU-level availability lo
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
 import pytest
@@ -11,9 +10,8 @@ import pytest
 from bench.scaling import catalogue_variant, pdu_regions
 from matcher.model.errors import RulebookError
 from matcher.rulebook import build
-from matcher.rulebook.book import Checked
 from matcher.rulebook.build import check_sources
-from matcher.rulebook.sources import Sources, read_sources, sources_from_texts
+from matcher.rulebook.sources import read_sources, sources_from_texts
 from tests.conftest import CATALOGUE, RULES
 
 TOOLKITS = "catalogue/interventions/toolkits.yaml"
@@ -56,29 +54,3 @@ def test_the_bench_catalogue_with_pdu_level_availability_loads(tmp_path: Path) -
     assert all(len(i.pdus) == 1 and i.regions == [regions[i.pdus[0]]] for i in copies)
     assert len({i.pdus[0] for i in copies}) == len(copies)  # in turn: none served twice here
     assert f"catalogue.{copies[0].id}.pdu" in checked.rules
-
-
-def test_collection_is_paused_only_while_a_check_runs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[bool] = []
-    original = build.check_sources
-
-    def spy(sources: Sources) -> Checked:
-        seen.append(gc.isenabled())
-        return original(sources)
-
-    monkeypatch.setattr(build, "check_sources", spy)
-    assert gc.isenabled()
-    try:
-        build.check(RULES, CATALOGUE)
-        assert gc.isenabled()
-        with pytest.raises(RulebookError):
-            build.check(RULES, tmp_path / "no catalogue")
-        assert gc.isenabled()
-        gc.disable()  # whoever switched it off keeps it off
-        build.check(RULES, CATALOGUE)
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-    assert seen == [False, False, False]
