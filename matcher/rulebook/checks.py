@@ -36,18 +36,23 @@ class RuleCases:
 
     def __init__(self, rules: dict[str, RuleSpec], constants: dict[str, Any]) -> None:
         self._rules, self._constants = rules, constants
-        self._by_rule: dict[str, list[Case] | None] = {}
-        self._by_text: dict[str, list[Case] | None] = {}  # repr: 1, 1.0 and True kept apart
+        self._by_rule: dict[str, int] = {}  # rule id → the number of its condition
+        self._texts: dict[str, int] = {}  # a condition's repr (1, 1.0 and True kept apart) → number
+        self._cases: list[list[Case] | None] = []  # by number
+
+    def number(self, rule_id: str) -> int:
+        """The number of the rule's condition: equal for rules with the very same condition."""
+        if rule_id not in self._by_rule:
+            condition = self._rules[rule_id].condition
+            text = repr(condition)
+            if text not in self._texts:
+                self._texts[text] = len(self._cases)
+                self._cases.append(cases(condition, self._constants))
+            self._by_rule[rule_id] = self._texts[text]
+        return self._by_rule[rule_id]
 
     def __call__(self, rule_id: str) -> list[Case] | None:
-        if rule_id in self._by_rule:
-            return self._by_rule[rule_id]
-        condition = self._rules[rule_id].condition
-        text = repr(condition)
-        if text not in self._by_text:
-            self._by_text[text] = cases(condition, self._constants)
-        found = self._by_rule[rule_id] = self._by_text[text]
-        return found
+        return self._cases[self.number(rule_id)]
 
     def always(self, rule_id: str) -> bool:
         """The rule holds for every assessment (it joins no fact, and one case tests only
@@ -167,9 +172,16 @@ def conflicting_rules(
     }
     verdicts: dict[str, dict[tuple[int, bool], str]] = defaultdict(dict)  # per recommending rule
 
+    # and a verdict on two conditions is the same whichever rules hold them (rules ×10: copies)
+    judged: dict[tuple[int, int, bool], str] = {}
+
     def verdict(rec_id: str, exc_id: str, known: dict[tuple[int, bool], str]) -> str:
-        everyone = lambda: of.always(exc_id)  # noqa: E731 - asked only on overlap
-        found = known[kinds[exc_id]] = _verdict(of(rec_id), of(exc_id), kinds[exc_id][1], everyone)
+        catalogue = kinds[exc_id][1]
+        key = (of.number(rec_id), of.number(exc_id), catalogue)
+        if key not in judged:
+            everyone = lambda: of.always(exc_id)  # noqa: E731 - asked only on overlap
+            judged[key] = _verdict(of(rec_id), of(exc_id), catalogue, everyone)
+        found = known[kinds[exc_id]] = judged[key]
         return found
 
     shadowed: dict[tuple[str, str], list[str]] = defaultdict(list)
