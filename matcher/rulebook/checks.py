@@ -39,16 +39,21 @@ class RuleCases:
         self._by_rule: dict[str, int] = {}  # rule id → the number of its condition
         self._texts: dict[str, int] = {}  # a condition's repr (1, 1.0 and True kept apart) → number
         self._cases: list[list[Case] | None] = []  # by number
+        self._objects: dict[int, int] = {}  # id of a Condition (the rules keep it alive) → number
 
     def number(self, rule_id: str) -> int:
         """The number of the rule's condition: equal for rules with the very same condition."""
         if rule_id not in self._by_rule:
             condition = self._rules[rule_id].condition
-            text = repr(condition)
-            if text not in self._texts:
-                self._texts[text] = len(self._cases)
-                self._cases.append(cases(condition, self._constants))
-            self._by_rule[rule_id] = self._texts[text]
+            # one Condition object is often shared (the catalogue's, parsed once): its repr once
+            number = self._objects.get(id(condition))
+            if number is None:
+                text = repr(condition)
+                if text not in self._texts:
+                    self._texts[text] = len(self._cases)
+                    self._cases.append(cases(condition, self._constants))
+                number = self._objects[id(condition)] = self._texts[text]
+            self._by_rule[rule_id] = number
         return self._by_rule[rule_id]
 
     def __call__(self, rule_id: str) -> list[Case] | None:
@@ -261,9 +266,10 @@ def unreachable_interventions(
     problems = []
     of = memo or RuleCases(rules, vocabulary.constant_fields)
     recommended = _targets(rules, "recommend")
+    need_areas = set(vocabulary.need_areas)
     for intervention in catalogue.values():
-        can_fire = [r for r in recommended.get(intervention.id, ()) if of(r) != []]
-        if not can_fire and not set(intervention.needs) & set(vocabulary.need_areas):
+        can_fire = any(of(r) != [] for r in recommended.get(intervention.id, ()))
+        if not can_fire and not set(intervention.needs) & need_areas:
             problems.append(
                 Problem(
                     intervention.file,
