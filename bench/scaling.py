@@ -1,8 +1,14 @@
 """Scaling: the plan median with generated catalogue and rules variants, load and compile time, RSS.
 
-Catalogue ×k: every intervention gets k − 1 regional variants (a copy with a new id, served in
-one region each, in turn), as a national catalogue with local providers would look. Each copy
-brings its own catalogue eligibility rules, exactly as a real entry does.
+Catalogue ×k: every intervention gets k − 1 local variants (a copy with a new id), as a national
+catalogue of local providers would look. Each copy brings its own catalogue eligibility rules,
+exactly as a real entry does. Catalogue ×10 keeps its copies regional (each served in one
+probation region, the regions in turn), as in earlier runs, so its figures stay comparable;
+catalogue ×100 has PDU-level availability (issue 12): each copy is served in one probation
+delivery unit of catalogue/pdus.yaml (``regions: [its region]``, ``pdus: [it]``), the real PDUs
+in turn over the whole catalogue (so each serves about as many copies as any other); a person
+whose PDU is given is served by the copies of their PDU only, as by a national catalogue of
+local providers.
 
 Rules ×k: every rule file gets k − 1 copies whose rules have new ids and the same conditions and
 outcomes (so the same findings, k times the rules to match and fire).
@@ -10,6 +16,7 @@ outcomes (so the same findings, k times the rules to match and fire).
 
 from __future__ import annotations
 
+import copy
 import shutil
 import subprocess
 import sys
@@ -38,18 +45,31 @@ REGIONS = [
 ]
 
 
-def catalogue_variant(target: Path, factor: int) -> Path:
-    """A copy of catalogue/ with every intervention repeated ``factor`` times (regional variants)."""
+def pdu_regions() -> list[tuple[str, str]]:
+    """Every probation delivery unit of catalogue/pdus.yaml with its region, in the file's order."""
+    data = yaml.safe_load((ROOT / "catalogue" / "pdus.yaml").read_text(encoding="utf-8"))
+    return [(pdu, entry["region"]) for pdu, entry in data["pdus"].items()]
+
+
+def catalogue_variant(target: Path, factor: int, by_pdu: bool = False) -> Path:
+    """A copy of catalogue/ with every intervention repeated ``factor`` times: regional variants,
+    or (``by_pdu``) variants each provided in one PDU of its region."""
     shutil.copytree(ROOT / "catalogue", target)
+    pdus, made = pdu_regions(), 0  # copies made so far: the next PDU in turn
     for path in sorted((target / "interventions").glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         entries = list(data["interventions"])
         for copy_number in range(1, factor):
             for index, entry in enumerate(entries):
-                variant = dict(entry)
+                variant = copy.deepcopy(entry)  # no shared values: no YAML aliases
                 variant["id"] = f"{entry['id']}_v{copy_number}"
                 variant["name"] = f"{entry['name']} ({copy_number})"
-                variant["regions"] = [REGIONS[(copy_number + index) % len(REGIONS)]]
+                if by_pdu:
+                    pdu, region = pdus[made % len(pdus)]
+                    variant["regions"], variant["pdus"] = [region], [pdu]
+                    made += 1
+                else:
+                    variant["regions"] = [REGIONS[(copy_number + index) % len(REGIONS)]]
                 variant["prerequisites"] = [
                     f"{p}_v{copy_number}" for p in entry.get("prerequisites", [])
                 ]
@@ -121,11 +141,11 @@ def load_in_fresh_process(rules: Path, catalogue: Path, timeout: float = 300) ->
 
 
 def variants(workdir: Path) -> dict[str, tuple[Path, Path]]:
-    """The rulebooks to compare: shipped, catalogue ×10, ×100, rules ×10."""
+    """The rulebooks to compare: shipped, catalogue ×10 (regional), ×100 (by PDU), rules ×10."""
     return {
         "shipped": (ROOT / "rules", ROOT / "catalogue"),
         "catalogue ×10": (ROOT / "rules", catalogue_variant(workdir / "cat10", 10)),
-        "catalogue ×100": (ROOT / "rules", catalogue_variant(workdir / "cat100", 100)),
+        "catalogue ×100": (ROOT / "rules", catalogue_variant(workdir / "cat100", 100, by_pdu=True)),
         "rules ×10": (rules_variant(workdir / "rules10", 10), ROOT / "catalogue"),
     }
 

@@ -43,6 +43,8 @@ CODED: dict[str, str] = {
     "exclusions.requirements": "requirements",
 }
 
+_CODED_PARTS = [(path, tuple(path.split(".")), kind) for path, kind in CODED.items()]
+
 
 def allowed_codes(vocabulary: Vocabulary, kind: str) -> list[str]:
     if kind == "regions":
@@ -66,6 +68,7 @@ def load_catalogue(
 ) -> dict[str, Intervention]:
     """Every intervention in catalogue/interventions/, keyed and sorted by id."""
     found: dict[str, Intervention] = {}
+    allowed = _Allowed(vocabulary)
     for name in sorted(sources.files):
         if not name.startswith("catalogue/interventions/"):
             continue
@@ -76,8 +79,11 @@ def load_catalogue(
                 Problem(name, 1, "a catalogue file needs a top-level 'interventions:' list")
             )
             continue
+        # a value can hold the placeholder only if the file says TODO, or escapes a character
+        text = sources.files[name].text
+        unfilled = PLACEHOLDER in text or "\\" in text
         for index, entry in enumerate(entries):
-            intervention = _one(name, index, entry, entries, vocabulary, problems)
+            intervention = _one(name, index, entry, entries, allowed, unfilled, problems)
             if intervention is None:
                 continue
             if intervention.id in found:
@@ -95,16 +101,31 @@ def load_catalogue(
     return dict(sorted(found.items()))
 
 
+class _Allowed(dict[str, tuple[list[str], frozenset[str]]]):
+    """``allowed_codes`` of each kind, listed once (in order, for suggestions) and as a set."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        super().__init__()
+        self.vocabulary = vocabulary
+
+    def __missing__(self, kind: str) -> tuple[list[str], frozenset[str]]:
+        listed = allowed_codes(self.vocabulary, kind)
+        self[kind] = listed, frozenset(listed)
+        return self[kind]
+
+
 def _one(
     name: str,
     index: int,
     entry: Any,
     entries: list[Any],
-    vocabulary: Vocabulary,
+    codes: _Allowed,
+    unfilled: bool,
     problems: list[Problem],
 ) -> Intervention | None:
     line = line_of(entries, index)
-    if _placeholders(name, index, entry, entries, problems):
+    vocabulary = codes.vocabulary
+    if unfilled and _placeholders(name, index, entry, entries, problems):
         return None
     try:
         intervention = Intervention.model_validate({**entry, "file": name, "line": line})
@@ -121,19 +142,19 @@ def _one(
         if isinstance(error, TypeError):
             problems.append(Problem(name, line, f"intervention #{index + 1} must be a mapping"))
         return None
-    for path, kind in CODED.items():
+    for path, parts, kind in _CODED_PARTS:
         value: Any = entry
-        for part in path.split("."):
+        for part in parts:
             value = value.get(part) if isinstance(value, dict) else None
         if value is None or value in ("all", "contracted"):
             continue
-        allowed = allowed_codes(vocabulary, kind)
+        allowed, known = codes[kind]
         for code in _codes(value):
-            if code not in allowed:
+            if not _known(code, allowed, known):
                 problems.append(
                     Problem(
                         name,
-                        line_of(entries, index, *path.split(".")),
+                        line_of(entries, index, *parts),
                         f"{intervention.id}: unknown {path} code {code!r}; {declared_in(kind)}",
                         suggest(code, allowed),
                     )
@@ -184,6 +205,14 @@ def _with_pdus(
                     )
                 )
     return intervention.model_copy(update={"pdu_regions": known}) if known else intervention
+
+
+def _known(code: Any, allowed: list[str], known: frozenset[str]) -> bool:
+    """``code in allowed``, by the set where the code can be hashed."""
+    try:
+        return code in known
+    except TypeError:  # a list where a code belongs: not one, and reported as unknown
+        return code in allowed
 
 
 def _codes(value: Any) -> list[Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
 from typing import Any
 
@@ -20,13 +19,51 @@ def static_checks(
     rules: dict[str, RuleSpec],
 ) -> list[Problem]:
     constants = vocabulary.constant_fields
+    memo = RuleCases(rules, constants)  # shared: both checks read most rules' cases
     problems: list[Problem] = []
     problems += never_fires(rules)
     problems += recommend_and_exclude(rules)
-    problems += conflicting_rules(rules, constants)
-    problems += unreachable_interventions(vocabulary, catalogue, rules)
+    problems += conflicting_rules(rules, constants, memo)
+    problems += unreachable_interventions(vocabulary, catalogue, rules, memo)
     problems += unknown_proposals(vocabulary, rules)
     return problems
+
+
+class RuleCases:
+    """The cases of each rule's condition, worked out once per distinct condition: the copies of
+    a catalogue entry have their eligibility rules' conditions in common, and the checks below
+    ask for one rule's cases many times."""
+
+    def __init__(self, rules: dict[str, RuleSpec], constants: dict[str, Any]) -> None:
+        self._rules, self._constants = rules, constants
+        self._by_rule: dict[str, int] = {}  # rule id → the number of its condition
+        self._texts: dict[str, int] = {}  # a condition's repr (1, 1.0 and True kept apart) → number
+        self._cases: list[list[Case] | None] = []  # by number
+        self._objects: dict[int, int] = {}  # id of a Condition (the rules keep it alive) → number
+
+    def number(self, rule_id: str) -> int:
+        """The number of the rule's condition: equal for rules with the very same condition."""
+        if rule_id not in self._by_rule:
+            condition = self._rules[rule_id].condition
+            # one Condition object is often shared (the catalogue's, parsed once): its repr once
+            number = self._objects.get(id(condition))
+            if number is None:
+                text = repr(condition)
+                if text not in self._texts:
+                    self._texts[text] = len(self._cases)
+                    self._cases.append(cases(condition, self._constants))
+                number = self._objects[id(condition)] = self._texts[text]
+            self._by_rule[rule_id] = number
+        return self._by_rule[rule_id]
+
+    def __call__(self, rule_id: str) -> list[Case] | None:
+        return self._cases[self.number(rule_id)]
+
+    def always(self, rule_id: str) -> bool:
+        """The rule holds for every assessment (it joins no fact, and one case tests only
+        constants)."""
+        rule = self._rules[rule_id]
+        return not rule.condition.joins and any(not case.tests for case in self(rule_id) or [])
 
 
 def unknown_proposals(vocabulary: Vocabulary, rules: dict[str, RuleSpec]) -> list[Problem]:
@@ -114,7 +151,9 @@ def _targets(rules: dict[str, RuleSpec], kind: str) -> dict[str, set[str]]:
     return found
 
 
-def conflicting_rules(rules: dict[str, RuleSpec], constants: dict[str, Any]) -> list[Problem]:
+def conflicting_rules(
+    rules: dict[str, RuleSpec], constants: dict[str, Any], memo: RuleCases | None = None
+) -> list[Problem]:
     """Pairs of rules where one recommends and another excludes one intervention, and both can
     hold for the same person: no field is held to disjoint values by the two conditions.
 
@@ -124,33 +163,47 @@ def conflicting_rules(rules: dict[str, RuleSpec], constants: dict[str, Any]) -> 
     overlap with it is only reported when it shadows the recommendation completely.
     """
     recommended, excluded = _targets(rules, "recommend"), _targets(rules, "exclude")
-    memo: dict[str, list[Case] | None] = {}
-
-    def of(rule_id: str) -> list[Case] | None:
-        if rule_id not in memo:
-            memo[rule_id] = cases(rules[rule_id].condition, constants)
-        return memo[rule_id]
-
+    of = memo or RuleCases(rules, constants)
     # a verdict depends only on the two conditions (many catalogue rules share one): judged once
-    verdicts: dict[tuple[str, Condition, bool], str] = {}
+    # per recommending rule and distinct excluding condition (numbered once, not hashed per pair)
+    numbers: dict[Condition, int] = {}
+    kinds = {
+        exc_id: (
+            numbers.setdefault(rules[exc_id].condition, len(numbers)),
+            exc_id.startswith("catalogue."),
+        )
+        for exc_ids in excluded.values()
+        for exc_id in exc_ids
+    }
+    verdicts: dict[str, dict[tuple[int, bool], str]] = defaultdict(dict)  # per recommending rule
 
-    def verdict(rec_id: str, exc_id: str) -> str:
-        exc_rule = rules[exc_id]
-        key = (rec_id, exc_rule.condition, exc_id.startswith("catalogue."))
-        if key not in verdicts:
-            everyone = lambda: _always(exc_rule, constants)  # noqa: E731 - asked only on overlap
-            verdicts[key] = _verdict(of(rec_id), of(exc_id), key[2], everyone)
-        return verdicts[key]
+    # and a verdict on two conditions is the same whichever rules hold them (rules ×10: copies)
+    judged: dict[tuple[int, int, bool], str] = {}
+
+    def verdict(rec_id: str, exc_id: str, known: dict[tuple[int, bool], str]) -> str:
+        catalogue = kinds[exc_id][1]
+        key = (of.number(rec_id), of.number(exc_id), catalogue)
+        if key not in judged:
+            everyone = lambda: of.always(exc_id)  # noqa: E731 - asked only on overlap
+            judged[key] = _verdict(of(rec_id), of(exc_id), catalogue, everyone)
+        found = known[kinds[exc_id]] = judged[key]
+        return found
 
     shadowed: dict[tuple[str, str], list[str]] = defaultdict(list)
     overlapping: dict[tuple[str, str], list[str]] = defaultdict(list)
     for target in sorted(set(recommended) & set(excluded)):
-        for rec_id, exc_id in itertools.product(
-            sorted(recommended[target]), sorted(excluded[target])
-        ):
-            found = "" if rec_id == exc_id else verdict(rec_id, exc_id)
-            if found:
-                (shadowed if found == "shadowed" else overlapping)[rec_id, exc_id].append(target)
+        excluding = sorted(excluded[target])
+        for rec_id in sorted(recommended[target]):
+            known = verdicts[rec_id]
+            for exc_id in excluding:
+                if rec_id == exc_id:
+                    continue
+                found = known.get(kinds[exc_id])
+                if found is None:
+                    found = verdict(rec_id, exc_id, known)
+                if found:
+                    pairs = shadowed if found == "shadowed" else overlapping
+                    pairs[rec_id, exc_id].append(target)
     return _conflicts(rules, shadowed, overlapping)
 
 
@@ -197,32 +250,26 @@ def _verdict(
     return ""
 
 
-def _always(rule: RuleSpec, constants: dict[str, Any]) -> bool:
-    """The rule holds for every assessment (it joins no fact, and one case tests only constants)."""
-    alternatives = cases(rule.condition, constants) or []
-    return not rule.condition.joins and any(not case.tests for case in alternatives)
-
-
 def _names(ids: list[str]) -> str:
     shown = ", ".join(repr(i) for i in ids[:4])
     return shown + (f" and {len(ids) - 4} more" if len(ids) > 4 else "")
 
 
 def unreachable_interventions(
-    vocabulary: Vocabulary, catalogue: dict[str, Intervention], rules: dict[str, RuleSpec]
+    vocabulary: Vocabulary,
+    catalogue: dict[str, Intervention],
+    rules: dict[str, RuleSpec],
+    memo: RuleCases | None = None,
 ) -> list[Problem]:
     """Interventions that can never be in a plan: excluded for everyone, or neither recommended
     by any rule that can fire nor addressing any need area (so not even chosen for a need)."""
     problems = []
-    constants = vocabulary.constant_fields
+    of = memo or RuleCases(rules, vocabulary.constant_fields)
     recommended = _targets(rules, "recommend")
+    need_areas = set(vocabulary.need_areas)
     for intervention in catalogue.values():
-        can_fire = [
-            r
-            for r in recommended.get(intervention.id, ())
-            if cases(rules[r].condition, constants) != []
-        ]
-        if not can_fire and not set(intervention.needs) & set(vocabulary.need_areas):
+        can_fire = any(of(r) != [] for r in recommended.get(intervention.id, ()))
+        if not can_fire and not set(intervention.needs) & need_areas:
             problems.append(
                 Problem(
                     intervention.file,
@@ -232,7 +279,7 @@ def unreachable_interventions(
                 )
             )
     for rule in rules.values():
-        if not _always(rule, constants):
+        if not of.always(rule.id):
             continue
         for outcome in rule.outcomes:
             if outcome.kind == "exclude" and outcome.targets:

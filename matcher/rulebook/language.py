@@ -41,8 +41,29 @@ class ConditionParser:
         # Where policy staff add a code, by kind of code and by coded field (see
         # rulebook.vocabulary.code_homes); said after an unknown code when known.
         self.homes: dict[str, str] = {}
+        # Conditions parsed so far and their problems, by their text, when the parser is given
+        # one (``remember``): the copies of a catalogue entry write equal conditions.
+        self._parsed: dict[str, tuple[Condition, tuple[str, ...]]] | None = None
+
+    def remember(self) -> None:
+        """Parse each distinct condition once from now on (a ``when`` that repeats another
+        gives the same Condition and the same problems)."""
+        self._parsed = {}
 
     def parse(self, when: Any) -> Condition:
+        if self._parsed is None:
+            return self._parse(when)
+        text = repr(when)  # the types too: 1, 1.0 and True are different conditions here
+        found = self._parsed.get(text)
+        if found is None:
+            before = len(self.problems)
+            condition = self._parse(when)
+            self._parsed[text] = condition, tuple(self.problems[before:])
+            return condition
+        self.problems.extend(found[1])
+        return found[0]
+
+    def _parse(self, when: Any) -> Condition:
         if when in (None, {}, "always"):
             return Condition(None, ())
         if not isinstance(when, dict):

@@ -41,14 +41,23 @@ def gap_list(
 ) -> list[tuple[str, str]]:
     """(region, need area) pairs with no community provision at all."""
     gaps = []
+    by_area = _community_work(vocabulary, catalogue)
     for region in vocabulary.regions:
         for area in vocabulary.need_areas:
-            if not any(
-                area in i.needs and i.serves(region, on) and _provided(i, vocabulary)
-                for i in catalogue.values()
-            ):
+            if not any(i.serves(region, on) for i in by_area[area]):
                 gaps.append((region, area))
     return gaps
+
+
+def _community_work(
+    vocabulary: Vocabulary, catalogue: dict[str, Intervention]
+) -> dict[str, list[Intervention]]:
+    """Per need area, the entries addressing it that are delivered in the community, in catalogue
+    order (read once, not once per region)."""
+    return {
+        area: [i for i in catalogue.values() if area in i.needs and _provided(i, vocabulary)]
+        for area in vocabulary.need_areas
+    }
 
 
 @dataclass(frozen=True)
@@ -77,13 +86,10 @@ def thin_provision_list(
     """Where provision exists but is thin: only partner/universal services, or none for a gender."""
     found = []
     genders = vocabulary.codes("genders")
+    by_area = _community_work(vocabulary, catalogue)
     for region in vocabulary.regions:
         for area in vocabulary.need_areas:
-            there = [
-                i
-                for i in catalogue.values()
-                if area in i.needs and i.serves(region, on) and _provided(i, vocabulary)
-            ]
+            there = [i for i in by_area[area] if i.serves(region, on)]
             if not there:
                 continue  # a full gap: provision_gaps reports it
             ids = tuple(i.id for i in there)

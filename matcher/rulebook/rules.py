@@ -14,6 +14,7 @@ from matcher.rulebook.eligibility import catalogue_rule_texts
 from matcher.rulebook.fields import condition_parser
 from matcher.rulebook.language import ConditionParser
 from matcher.rulebook.outcomes import OUTCOMES, outcomes
+from matcher.rulebook.selectors import Selectable
 from matcher.rulebook.shapes import ExampleSpec, ThenSpec
 from matcher.rulebook.sources import LineDict, Sources, line_of, section, validated
 
@@ -45,6 +46,7 @@ def load_rules(
     problems: list[Problem],
 ) -> RuleFiles:
     """Parse every rule file, then the catalogue's eligibility, into one list of RuleSpecs."""
+    catalogue = Selectable(catalogue)  # entries grouped once for the rules' selectors
     result = RuleFiles(intervention_ids=tuple(catalogue))
     files = _files(sources)
     if not files:
@@ -139,6 +141,7 @@ def _eligibility_rules(
     """The rules written by the catalogue's eligibility, run in the last stage of the rule files."""
     parsers: dict[int, ConditionParser] = {}  # one per stage: the rule files are all read by now
     for intervention in catalogue.values():
+        same_then: dict[str, list[Outcome]] = {}  # an entry's rules all exclude the entry
         for raw in catalogue_rule_texts(intervention, vocabulary, eligibility_texts):
             spec = _rule(
                 intervention.file,
@@ -152,6 +155,7 @@ def _eligibility_rules(
                 problems,
                 intervention.line,
                 parsers,
+                same_then,
             )
             if spec is not None:
                 result.rules.append(spec)
@@ -257,6 +261,7 @@ def _rule(
     problems: list[Problem],
     fixed_line: int | None = None,
     parsers: dict[int, ConditionParser] | None = None,
+    same_then: dict[str, list[Outcome]] | None = None,
 ) -> RuleSpec | None:
     line = fixed_line or line_of(rules, index)
 
@@ -270,16 +275,25 @@ def _rule(
     # in it is reported at once, and only then is the rule left out.
     rule_id = str(raw["id"]) if raw.get("id") else f"#{index + 1}"
     complete = _has_rule_keys(name, raw, rule_id, where, problems)
-    parser = (parsers or {}).get(stage) or condition_parser(stage, vocabulary, rule_files)
-    if parsers is not None:
-        parsers[stage] = parser
+    parser = (parsers or {}).get(stage)
+    if parser is None:
+        parser = condition_parser(stage, vocabulary, rule_files)
+        if parsers is not None:  # the catalogue's rules: copies of an entry write equal conditions
+            parser.remember()
+            parsers[stage] = parser
     parser.problems = []
     condition = parser.parse(raw.get("when"))
     for message in parser.problems:
         problems.append(Problem(name, where("when"), f"rule {rule_id!r}: {message}"))
     root, path = (None, ()) if fixed_line else (rules, (index,))
     then = raw.get("then")
-    outcomes = _rule_outcomes(name, rule_id, then, root, path, where, catalogue, problems)
+    text = repr(then) if same_then is not None else ""
+    outcomes = (same_then or {}).get(text)
+    if outcomes is None:
+        before = len(problems)
+        outcomes = _rule_outcomes(name, rule_id, then, root, path, where, catalogue, problems)
+        if same_then is not None and len(problems) == before and _shared(then):
+            same_then[text] = outcomes
     examples = _examples(name, rule_id, raw, root, path, where, problems)
     if not complete:
         return None
@@ -294,6 +308,12 @@ def _rule(
         tuple(outcomes),
         tuple(examples),
     )
+
+
+def _shared(then: Any) -> bool:
+    """Outcomes that do not depend on the rule that has them (a flag is named after its rule):
+    rules with the same ``then`` may share them, when reading it found no problem."""
+    return isinstance(then, dict) and set(then) <= {"recommend", "exclude", "adapt"}
 
 
 def _has_rule_keys(

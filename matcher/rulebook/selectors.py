@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from matcher.model.catalogue import Intervention
@@ -43,8 +44,36 @@ def resolve_targets(
         for key in select:
             if key not in SELECTOR_KEYS:
                 report((f"unknown selector {key!r}", suggest(key, SELECTOR_KEYS)))
-        chosen |= {i.id for i in catalogue.values() if _selected(i, select)}
+        if "ids" in select or not isinstance(catalogue, Selectable):
+            chosen |= {i.id for i in catalogue.values() if _selected(i, select)}
+        else:  # tried once per group of entries alike in every attribute a selector reads
+            for first, *alike in catalogue.alike:
+                if _selected(first, select):
+                    chosen |= {first.id, *(i.id for i in alike)}
     return tuple(sorted(chosen))
+
+
+class Selectable(dict[str, Intervention]):
+    """A catalogue that does not change while rules are read, its entries grouped by every
+    attribute a selector other than ``ids`` reads: the copies of an entry serving other areas
+    are one group, so a selector is tried once for them all."""
+
+    @functools.cached_property
+    def alike(self) -> list[list[Intervention]]:
+        groups: dict[tuple[Any, ...], list[Intervention]] = {}
+        for intervention in self.values():
+            groups.setdefault(_signature(intervention), []).append(intervention)
+        return list(groups.values())
+
+
+def _signature(intervention: Intervention) -> tuple[Any, ...]:
+    """What ``_selected`` reads of an entry (bar its id), types kept (True is not 1 here)."""
+    values = [
+        intervention.attribute(key) for key in SELECTOR_KEYS if key not in ("ids", "delivery_lacks")
+    ]
+    return tuple(
+        (type(v), tuple(v) if isinstance(v, list) else v) for v in [*values, intervention.delivery]
+    )
 
 
 def _selected(intervention: Intervention, select: dict[str, Any]) -> bool:

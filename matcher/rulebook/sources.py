@@ -15,7 +15,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from matcher.model.errors import Problem
-from matcher.rulebook.guard import LimitError, excerpt, scan_limits
+from matcher.rulebook.events import Reader, Unusual
+from matcher.rulebook.guard import MAX_DEPTH, LimitError, excerpt, scan_limits
 
 
 class LineDict(dict[str, Any]):
@@ -101,6 +102,9 @@ for _loader in (_LineLoader, _FastLineLoader):
         _loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _plain(_construct))
 
 
+_PLAIN = Reader(_LineLoader, (LineDict, LineList), MAX_DEPTH)
+
+
 def line_of(node: Any, *path: str | int) -> int:
     """The line of ``path`` inside ``node``, or of the deepest part of it that exists.
 
@@ -146,7 +150,14 @@ def section(doc: Any, key: str, shape: type, file: str, problems: list[Problem])
 def parse_yaml(text: str) -> Any:
     """Parse one YAML document; raises ``yaml.YAMLError`` with its mark on bad syntax, and
     ``LimitError`` (a YAMLError) on a file nested too deep, with too many aliases, or a value
-    no rule can use (NaN, infinity, a date that does not exist)."""
+    no rule can use (NaN, infinity, a date that does not exist).
+
+    A plain file (no anchors, aliases or tags: every shipped file) is read in one pass over
+    libyaml's events (``events``); any other, or one with an error, the careful way below."""
+    try:
+        return _PLAIN.read(text)
+    except Unusual:
+        pass
     scan_limits(text)
     try:
         return yaml.load(text, Loader=_FastLineLoader)
