@@ -120,9 +120,14 @@ def presence_cells(rules: list[tuple[str, Rule]]) -> list[tuple[Expr, tuple[str,
     for start in range(0, len(fields), PRESENCE_CHUNK):
         chunk = fields[start : start + PRESENCE_CHUNK]
         mine = [(field, rule) for field, rule in rules if field in chunk]
+        # whether each rule holds with its field there and not (tried once per condition)
+        tried: dict[Expr, tuple[bool, bool]] = {}
+        for _, (_, expr) in mine:
+            if expr not in tried:
+                tried[expr] = _holds(expr, True), _holds(expr, False)
         for there in itertools.product((True, False), repeat=len(chunk)):
             value = dict(zip(chunk, there, strict=True))
-            ids = tuple(i for field, (i, expr) in mine if _holds(expr, value[field]))
+            ids = tuple(i for field, (i, expr) in mine if tried[expr][not value[field]])
             if ids:
                 tests = tuple(Test(f, "ex" if value[f] else "nex") for f in chunk)
                 found.append((_all(tests), ids))
@@ -171,8 +176,8 @@ def _code_cells(
     """A cell per code some rule holds at, and one for a code no rule names (any but the codes
     where other rules hold) when rules hold there."""
     by_rules: dict[tuple[str, ...], list[Any]] = defaultdict(list)
-    for code in [*codes, _OTHER]:
-        by_rules[_holding(rules, code)].append(code)
+    for code, ids in _holding_at_codes(rules, codes):
+        by_rules[ids].append(code)
     found: list[tuple[Expr, tuple[str, ...]]] = []
     for ids, where in by_rules.items():
         if not ids:
@@ -185,6 +190,35 @@ def _code_cells(
             found.append((expr, ids))
         else:  # one engine rule per code: each tests one value however many codes share rules
             found += [(Test(field, "eq", c), ids) for c in where]
+    return found
+
+
+def _holding_at_codes(rules: list[Rule], codes: list[str]) -> list[tuple[Any, tuple[str, ...]]]:
+    """``(code, _holding(rules, code))`` for each code, then for a code no rule names (_OTHER),
+    in time linear in the rules: a rule on codes holds at a code it does not name exactly where
+    it holds at _OTHER, so each distinct condition is tried at _OTHER and at its own codes only."""
+    tried: dict[Expr, tuple[bool, frozenset[str]]] = {}  # at _OTHER; the codes where that flips
+    holding_at_other: set[int] = set()
+    differs: dict[str, set[int]] = defaultdict(
+        set
+    )  # code → rules that hold there iff not at _OTHER
+    for index, (_, expr) in enumerate(rules):
+        if expr not in tried:
+            other = _holds(expr, _OTHER)
+            named = {t.value for t in leaves(expr)}
+            tried[expr] = other, frozenset(c for c in named if _holds(expr, c) != other)
+        other, flips = tried[expr]
+        if other:
+            holding_at_other.add(index)
+        for code in flips:
+            differs[code].add(index)
+    other_ids = tuple(rules[index][0] for index in sorted(holding_at_other))
+    found: list[tuple[Any, tuple[str, ...]]] = []
+    for code in codes:
+        flipped = differs.get(code)
+        where = sorted(holding_at_other.symmetric_difference(flipped)) if flipped else None
+        found.append((code, other_ids if where is None else tuple(rules[i][0] for i in where)))
+    found.append((_OTHER, other_ids))
     return found
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from typing import Any
 
 from matcher.durable.cells import (
@@ -80,11 +81,33 @@ def _excluding_on_one_field(rule: RuleSpec) -> tuple[str, str] | None:
     return single_field(rule.condition.person)
 
 
-def cells_of(
-    rules: list[RuleSpec],
-) -> tuple[list[tuple[str, Expr, tuple[str, ...]]], list[RuleSpec]]:
+Cells = tuple[list[tuple[str, Expr, tuple[str, ...]]], list[RuleSpec]]
+# the last stages' cells, by the identity of their rules: the limits check and the compiler ask
+# for the same stage's cells in turn (three times a load; ~2 s each with catalogue ×100)
+_recent: OrderedDict[tuple[int, ...], tuple[tuple[RuleSpec, ...], Cells]] = OrderedDict()
+_RECENT = 8
+_recent_lock = threading.Lock()
+
+
+def cells_of(rules: list[RuleSpec]) -> Cells:
     """The cells of a stage's one-field exclusion rules (name, condition, rule ids), and the
-    rules left to compile one engine rule per distinct condition."""
+    rules left to compile one engine rule per distinct condition (worked out once for the same
+    rule objects; callers get their own lists)."""
+    key = tuple(id(rule) for rule in rules)
+    with _recent_lock:
+        kept = _recent.get(key)
+        if kept is not None and all(a is b for a, b in zip(kept[0], rules, strict=True)):
+            _recent.move_to_end(key)
+            return list(kept[1][0]), list(kept[1][1])
+    found = _cells_of(rules)
+    with _recent_lock:
+        _recent[key] = (tuple(rules), found)
+        while len(_recent) > _RECENT:
+            _recent.popitem(last=False)
+    return list(found[0]), list(found[1])
+
+
+def _cells_of(rules: list[RuleSpec]) -> Cells:
     by_field: dict[tuple[str, str], list[RuleSpec]] = defaultdict(list)
     rest: list[RuleSpec] = []
     for rule in rules:
