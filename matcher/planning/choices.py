@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from matcher.model.catalogue import Intervention
 from matcher.model.contract import Exclusion, Reason, UnmetNeed, Warning
+
+V = TypeVar("V")
+
+
+class Lazy(dict[str, V]):
+    """A dict whose values are worked out when first read (``make(key)``)."""
+
+    def __init__(self, make: Callable[[str], V]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: str) -> V:
+        value = self[key] = self.make(key)
+        return value
 
 
 @dataclass
@@ -71,9 +88,14 @@ class Selection:
     met: frozenset[str] = frozenset()  # need areas met by work completed in the plan (reviews)
     multi_need_bonus: float = 0.0
     excluded: list[Exclusion] = field(default_factory=list)  # the candidates that mattered
-    excluded_all: list[Exclusion] = field(default_factory=list)  # every one ruled out
+    every_excluded: Callable[[], list[Exclusion]] = list  # every one ruled out, when asked
     rejected: dict[str, list[Exclusion]] = field(default_factory=dict)  # by the practitioner
     warnings: list[Warning] = field(default_factory=list)
+
+    @functools.cached_property
+    def excluded_all(self) -> list[Exclusion]:
+        """Every candidate ruled out (for explain): worked out when first read."""
+        return self.every_excluded()
 
 
 @dataclass

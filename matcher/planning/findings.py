@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from matcher.model.catalogue import Intervention
@@ -18,6 +18,7 @@ from matcher.model.engine import Firing, need_area
 from matcher.model.policy import Policy
 from matcher.model.rules import Outcome, RuleSpec
 from matcher.planning.choices import Choice
+from matcher.planning.index import cached, catalogue_index
 
 
 @dataclass(slots=True)
@@ -30,6 +31,10 @@ class Hit:  # many per plan (one per rule and intervention): a plain, slotted re
     comes_first: str = ""  # the precedence level the rule puts it at ("" none)
     alongside: bool = False  # a companion: beside the need's main choice, never instead of it
     urgent: bool = False  # crisis work: never held back by the capacity limit
+    # what the plan shows for it, made once per rulebook: the rule's reason, and for a hit
+    # excluding one intervention, that exclusion (None: made when shown)
+    reason: Reason | None = None
+    exclusion: Exclusion | None = None
 
 
 def precedence_level(hits: list[Hit], levels: list[str]) -> int:
@@ -37,6 +42,79 @@ def precedence_level(hits: list[Hit], levels: list[str]) -> int:
     return min(
         [levels.index(h.comes_first) for h in hits if h.comes_first in levels] or [len(levels)]
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Actions:
+    """What a rule records when it fires: its derived values each time (each may name the need
+    it matched), everything else the first time only (each outcome once per target)."""
+
+    rule: RuleSpec
+    derives: tuple[Outcome, ...]
+    proposals: tuple[Outcome, ...]
+    notes: tuple[tuple[str, str], ...]  # (kind, code): flags, switches, capacity rules
+    hits: tuple[tuple[str, str, Hit], ...]  # (kind, intervention id, hit): one per target
+
+
+def _actions(rule: RuleSpec) -> _Actions:
+    seen: set[tuple[str, str]] = set()
+    derives: list[Outcome] = []
+    proposals: list[Outcome] = []
+    notes: list[Outcome] = []
+    hits: list[tuple[str, str, Hit]] = []
+    for outcome in rule.outcomes:
+        if outcome.kind == "derive":
+            derives.append(outcome)
+        elif outcome.kind == "propose" or not outcome.targets:
+            if (outcome.kind, outcome.code) not in seen:
+                seen.add((outcome.kind, outcome.code))
+                (proposals if outcome.kind == "propose" else notes).append(outcome)
+        else:
+            said = reason(rule.id, rule.description)
+            hit = Hit(
+                rule,
+                outcome.weight,
+                outcome.include,
+                outcome.prepares,
+                outcome.mandatory,
+                outcome.comes_first,
+                outcome.alongside,
+                outcome.urgent,
+                said,
+            )
+            for intervention_id in outcome.targets:
+                if (outcome.kind, intervention_id) not in seen:
+                    seen.add((outcome.kind, intervention_id))
+                    if outcome.kind == "exclude":  # one a target: each shows its own exclusion
+                        shown = Exclusion(
+                            intervention_id=intervention_id, rule_id=rule.id, reason=said.text
+                        )
+                        hit = replace(hit, exclusion=shown)
+                    hits.append((outcome.kind, intervention_id, hit))
+    return _Actions(
+        rule,
+        tuple(derives),
+        tuple(proposals),
+        tuple((o.kind, o.code) for o in notes),
+        tuple(hits),
+    )
+
+
+class _RuleActions(dict[str, "_Actions | None"]):
+    """Each rule's actions, worked out when it first fires (None: not a rule of the rulebook)."""
+
+    def __init__(self, rules: dict[str, RuleSpec]) -> None:
+        super().__init__()
+        self.rules = rules
+
+    def __missing__(self, rule_id: str) -> _Actions | None:
+        rule = self.rules.get(rule_id)
+        found = self[rule_id] = None if rule is None else _actions(rule)
+        return found
+
+
+def rule_actions(rules: dict[str, RuleSpec]) -> dict[str, _Actions | None]:
+    return cached("rule actions", (rules,), lambda: _RuleActions(rules))
 
 
 @dataclass
@@ -50,52 +128,39 @@ class Findings:
     capacity_rules: list[str] = field(default_factory=list)
     derived: dict[str, tuple[Any, RuleSpec]] = field(default_factory=dict)  # name → (value, rule)
     firings: list[Firing] = field(default_factory=list)
-    _seen: set[tuple[str, str, str]] = field(default_factory=set)  # (outcome, rule, target)
+    _fired: set[str] = field(default_factory=set)  # the rules whose outcomes are recorded
 
     def add(self, firings: list[Firing], rules: dict[str, RuleSpec]) -> dict[str, Any]:
-        """Record one stage's firings; return the derived values to carry into the next stage."""
+        """Record one stage's firings; return the derived values to carry into the next stage.
+
+        A rule fires once per way its condition holds (each `any` branch, each matching need);
+        each outcome counts once per target, so weights are never added twice. Derived values
+        count every time: a per-need one names the need of each firing's facts.
+        """
+        actions = rule_actions(rules)
+        tables = {"recommend": self.recommended, "exclude": self.excluded, "adapt": self.adapted}
         candidates: dict[str, list[tuple[int, str, Any]]] = defaultdict(list)
         matched: dict[str, dict[str, Any]] | None = None
         area = None
         for firing in firings:
-            rule = rules.get(firing.rule_id)
-            if rule is None:
+            found = actions[firing.rule_id]
+            if found is None:
                 continue
             self.firings.append(firing)
-            if firing.facts is not matched:  # one engine firing can stand for many rules
-                matched, area = firing.facts, need_area(firing.facts)
-            # A rule fires once per way its condition holds (each `any` branch, each matching
-            # need); each outcome counts once per target, so weights are never added twice.
-            for outcome in rule.outcomes:
-                if outcome.kind == "propose":
-                    if self._first(outcome.kind, rule.id, outcome.code):
-                        self.proposed.append((outcome, rule))
-                elif outcome.kind == "derive":
-                    name = f"{outcome.name}_{area}" if outcome.per_need and area else outcome.name
-                    candidates[name].append((outcome.precedence, rule.id, outcome.value))
-                elif not outcome.targets:
-                    if self._first(outcome.kind, rule.id, outcome.code):
-                        self._note(outcome.kind, outcome.code, rule)
-                else:
-                    hits = {
-                        "recommend": self.recommended,
-                        "exclude": self.excluded,
-                        "adapt": self.adapted,
-                    }[outcome.kind]
-                    for intervention_id in outcome.targets:
-                        if self._first(outcome.kind, rule.id, intervention_id):
-                            hits[intervention_id].append(
-                                Hit(
-                                    rule,
-                                    outcome.weight,
-                                    outcome.include,
-                                    outcome.prepares,
-                                    outcome.mandatory,
-                                    outcome.comes_first,
-                                    outcome.alongside,
-                                    outcome.urgent,
-                                )
-                            )
+            rule = found.rule
+            for outcome in found.derives:
+                if firing.facts is not matched:  # one engine firing can stand for many rules
+                    matched, area = firing.facts, need_area(firing.facts)
+                name = f"{outcome.name}_{area}" if outcome.per_need and area else outcome.name
+                candidates[name].append((outcome.precedence, rule.id, outcome.value))
+            if rule.id in self._fired:
+                continue
+            self._fired.add(rule.id)
+            self.proposed += [(outcome, rule) for outcome in found.proposals]
+            for kind, code in found.notes:
+                self._note(kind, code, rule)
+            for kind, intervention_id, hit in found.hits:
+                tables[kind][intervention_id].append(hit)
         carried: dict[str, Any] = {}
         for name, options in candidates.items():
             _, rule_id, value = min(options, key=lambda o: (o[0], o[1]))
@@ -111,16 +176,11 @@ class Findings:
         elif kind == "capacity":
             self.capacity_rules.append(code)
 
-    def _first(self, kind: str, rule_id: str, target: str) -> bool:
-        key = (kind, rule_id, target)
-        if key in self._seen:
-            return False
-        self._seen.add(key)
-        return True
-
 
 def reasons_of(hits: list[Hit]) -> list[Reason]:
     """The reasons the rules behind ``hits`` give, each rule once, by id."""
+    if len(hits) < 2:
+        return [h.reason or reason(h.rule.id, h.rule.description) for h in hits]
     rules = {hit.rule.id: hit.rule for hit in hits}
     return [reason(k, rules[k].description) for k in sorted(rules)]
 
@@ -138,6 +198,15 @@ def exclusion(intervention_id: str, rule_id: str, text: str) -> Exclusion:
 
 
 def exclusions_of(findings: Findings, intervention_id: str) -> list[Exclusion]:
+    hits = findings.excluded.get(intervention_id)
+    if not hits:
+        return []
+    if len(hits) == 1:
+        hit = hits[0]
+        shown = hit.exclusion
+        if shown is not None and shown.intervention_id == intervention_id:
+            return [shown]
+        return [exclusion(intervention_id, hit.rule.id, hit.rule.description)]
     return [
         exclusion(intervention_id, r.rule_id, r.text)
         for r in reasons_of(findings.excluded.get(intervention_id, []))
@@ -149,23 +218,20 @@ def accredited_first(
 ) -> dict[str, list[Exclusion]]:
     """Work for people not suitable for an accredited programme (the catalogue says so), ruled
     out when one is open to this person: not excluded, and recommended by a rule."""
-    kind = policy.selection.accredited_kind
+    index = catalogue_index(catalogue)
     open_ = [
         i.name
-        for i in catalogue.values()
-        if i.kind == kind and findings.recommended.get(i.id) and not findings.excluded.get(i.id)
+        for i in index.of_kind(policy.selection.accredited_kind)
+        if findings.recommended.get(i.id) and not findings.excluded.get(i.id)
     ]
     if not open_:
         return {}
     text = policy.text("accredited_first")
-    found: dict[str, list[Exclusion]] = {}
-    for intervention in catalogue.values():
-        if intervention.eligibility.not_if_accredited_suitable:
-            why = text.say(name=intervention.name, programmes=", ".join(sorted(open_)))
-            found[intervention.id] = [
-                Exclusion(intervention_id=intervention.id, rule_id=text.rule_id, reason=why)
-            ]
-    return found
+    programmes = ", ".join(sorted(open_))
+    return {
+        i.id: [exclusion(i.id, text.rule_id, text.say(name=i.name, programmes=programmes))]
+        for i in index.not_if_accredited
+    }
 
 
 def prerequisite_warnings(

@@ -15,7 +15,7 @@ from matcher.model.catalogue import Intervention
 from matcher.model.contract import ProvisionGap
 from matcher.model.policy import Policy
 from matcher.model.rules import catalogue_criterion
-from matcher.planning.findings import Findings, Hit, precedence_level
+from matcher.planning.findings import Findings, precedence_level
 from matcher.rulebook.book import Rulebook
 
 
@@ -24,9 +24,12 @@ def provision_gaps(
 ) -> list[ProvisionGap]:
     """One gap per priority need whose preferred provision is unavailable here (needs in order)."""
     catalogue, policy, vocabulary = rulebook.catalogue, rulebook.policy, rulebook.vocabulary
-    found = []
+    found: list[ProvisionGap] = []
+    if not needs:
+        return found
+    ranked = _ranked(findings, catalogue, policy)
     for area in needs:
-        wanted = _preferred(area, findings, catalogue, policy)
+        wanted = _preferred(area, ranked, catalogue)
         if not wanted or planned & set(wanted):
             continue
         reasons = [_unavailable(i, findings, policy) for i in wanted]
@@ -50,31 +53,30 @@ def provision_gaps(
     return found
 
 
+def _ranked(
+    findings: Findings, catalogue: dict[str, Intervention], policy: Policy
+) -> dict[str, tuple[int, float]]:
+    """Each option the rules recommend as main work (not only as a companion, which goes beside
+    a need's work, never as it), still provided somewhere, by its rank: best level, then weight."""
+    levels = [p.name for p in policy.selection.precedence]
+    found = {}
+    for i, hits in findings.recommended.items():
+        main = [h for h in hits if not h.alongside]
+        weight = sum(h.weight for h in main)
+        if main and i in catalogue and catalogue[i].status != "withdrawn" and weight > 0:
+            found[i] = (precedence_level(main, levels), -weight)  # withdrawn: not a local gap
+    return found
+
+
 def _preferred(
-    area: str, findings: Findings, catalogue: dict[str, Intervention], policy: Policy
+    area: str, ranked: dict[str, tuple[int, float]], catalogue: dict[str, Intervention]
 ) -> list[str]:
     """The options the rules rank first for ``area``, eligible or not: best level, then weight."""
-    levels = [p.name for p in policy.selection.precedence]
-
-    def key(hits: list[Hit]) -> tuple[int, float]:
-        return (precedence_level(hits, levels), -sum(h.weight for h in hits))
-
-    main = {  # a companion goes beside the need's work, never as it: not what is wanted for it
-        i: [h for h in hits if not h.alongside] for i, hits in findings.recommended.items()
-    }
-    ranked = {
-        i: key(hits)
-        for i, hits in main.items()
-        if hits
-        and i in catalogue
-        and area in catalogue[i].needs
-        and catalogue[i].status != "withdrawn"  # withdrawn everywhere: not a local gap
-        and sum(h.weight for h in hits) > 0
-    }
-    if not ranked:
+    mine = {i: key for i, key in ranked.items() if area in catalogue[i].needs}
+    if not mine:
         return []
-    best = min(ranked.values())
-    return sorted(i for i, k in ranked.items() if k == best)
+    best = min(mine.values())
+    return sorted(i for i, key in mine.items() if key == best)
 
 
 def _unavailable(intervention_id: str, findings: Findings, policy: Policy) -> str:

@@ -3,9 +3,12 @@ with a status policy says is not planned again) and the practitioner's rejection
 
 from __future__ import annotations
 
+import operator
+
 from matcher.model.catalogue import Intervention
 from matcher.model.contract import Assessment, Decisions, Exclusion
 from matcher.model.policy import Policy
+from matcher.model.rules import catalogue_criterion
 
 
 def history_exclusions(
@@ -48,6 +51,36 @@ def rejections(
                 Exclusion(intervention_id=intervention_id, rule_id=text.rule_id, reason=why)
             ]
     return found
+
+
+def cause_of(ruled: list[Exclusion], policy: Policy) -> str:
+    """Why one candidate is out, from what rules it out: ``history`` (done or tried before),
+    ``provision`` (not provided where or when the person can take it: policy's
+    provision_gap_when), else ``eligibility``; "" when nothing rules it out."""
+    if any(e.rule_id == policy.text("progress_unavailable").rule_id for e in ruled):
+        return "provision"  # not available to this person now: a provision gap
+    if any(e.rule_id == policy.text("decision_rejected").rule_id for e in ruled):
+        return "rejected"
+    if any(e.rule_id == policy.text("history_not_again").rule_id for e in ruled):
+        return "history"
+    where = policy.selection.provision_gap_when
+    if ruled and all(catalogue_criterion(e.rule_id) in where for e in ruled):
+        return "provision"
+    return "eligibility" if ruled else ""
+
+
+_BY_INTERVENTION_AND_RULE = operator.attrgetter("intervention_id", "rule_id")
+
+
+def sorted_once(found: list[Exclusion]) -> list[Exclusion]:
+    """Each exclusion once, by intervention and rule: ``sorted(set(found))`` by that key. Two
+    that share a key are rare (the same history twice); only then is each hashed to drop repeats."""
+    key = _BY_INTERVENTION_AND_RULE
+    ordered = sorted(found, key=key)
+    keys = list(map(key, ordered))
+    if not any(map(operator.eq, keys, keys[1:])):
+        return ordered
+    return sorted(set(found), key=key)
 
 
 def _sentence(text: str) -> str:
