@@ -54,6 +54,7 @@ class _Actions:
     proposals: tuple[Outcome, ...]
     notes: tuple[tuple[str, str], ...]  # (kind, code): flags, switches, capacity rules
     hits: tuple[tuple[str, str, Hit], ...]  # (kind, intervention id, hit): one per target
+    included: tuple[str, ...]  # the interventions it recommends putting in the plan
 
 
 def _actions(rule: RuleSpec) -> _Actions:
@@ -97,6 +98,7 @@ def _actions(rule: RuleSpec) -> _Actions:
         tuple(proposals),
         tuple((o.kind, o.code) for o in notes),
         tuple(hits),
+        tuple(key for kind, key, hit in hits if kind == "recommend" and hit.include),
     )
 
 
@@ -128,6 +130,7 @@ class Findings:
     capacity_rules: list[str] = field(default_factory=list)
     derived: dict[str, tuple[Any, RuleSpec]] = field(default_factory=dict)  # name → (value, rule)
     firings: list[Firing] = field(default_factory=list)
+    included: set[str] = field(default_factory=set)  # recommended for the plan (`include`)
     _fired: set[str] = field(default_factory=set)  # the rules whose outcomes are recorded
 
     def add(self, firings: list[Firing], rules: dict[str, RuleSpec]) -> dict[str, Any]:
@@ -161,6 +164,7 @@ class Findings:
                 self._note(kind, code, rule)
             for kind, intervention_id, hit in found.hits:
                 tables[kind][intervention_id].append(hit)
+            self.included.update(found.included)
         carried: dict[str, Any] = {}
         for name, options in candidates.items():
             _, rule_id, value = min(options, key=lambda o: (o[0], o[1]))
@@ -202,11 +206,13 @@ def exclusions_of(findings: Findings, intervention_id: str) -> list[Exclusion]:
     if not hits:
         return []
     if len(hits) == 1:
-        hit = hits[0]
-        shown = hit.exclusion
-        if shown is not None and shown.intervention_id == intervention_id:
-            return [shown]
-        return [exclusion(intervention_id, hit.rule.id, hit.rule.description)]
+        shown = [hits[0].exclusion]
+    else:
+        by_rule = {h.rule.id: h.exclusion for h in hits}  # each rule once, by id
+        shown = [by_rule[k] for k in sorted(by_rule)]
+    found = [e for e in shown if e is not None and e.intervention_id == intervention_id]
+    if len(found) == len(shown):  # each made with its hit (a hit made elsewhere has none)
+        return found
     return [
         exclusion(intervention_id, r.rule_id, r.text)
         for r in reasons_of(findings.excluded.get(intervention_id, []))

@@ -15,7 +15,8 @@ from matcher.model.catalogue import Intervention
 from matcher.model.contract import ProvisionGap
 from matcher.model.policy import Policy
 from matcher.model.rules import catalogue_criterion
-from matcher.planning.findings import Findings, precedence_level
+from matcher.planning.findings import Findings
+from matcher.planning.index import CatalogueIndex, catalogue_index
 from matcher.rulebook.book import Rulebook
 
 
@@ -27,9 +28,9 @@ def provision_gaps(
     found: list[ProvisionGap] = []
     if not needs:
         return found
-    ranked = _ranked(findings, catalogue, policy)
+    ranked = _ranked(findings, catalogue, policy, needs)
     for area in needs:
-        wanted = _preferred(area, ranked, catalogue)
+        wanted = _preferred(area, ranked, catalogue_index(catalogue))
         if not wanted or planned & set(wanted):
             continue
         reasons = [_unavailable(i, findings, policy) for i in wanted]
@@ -54,25 +55,32 @@ def provision_gaps(
 
 
 def _ranked(
-    findings: Findings, catalogue: dict[str, Intervention], policy: Policy
+    findings: Findings, catalogue: dict[str, Intervention], policy: Policy, needs: list[str]
 ) -> dict[str, tuple[int, float]]:
-    """Each option the rules recommend as main work (not only as a companion, which goes beside
-    a need's work, never as it), still provided somewhere, by its rank: best level, then weight."""
-    levels = [p.name for p in policy.selection.precedence]
-    found = {}
-    for i, hits in findings.recommended.items():
-        main = [h for h in hits if not h.alongside]
-        weight = sum(h.weight for h in main)
-        if main and i in catalogue and catalogue[i].status != "withdrawn" and weight > 0:
-            found[i] = (precedence_level(main, levels), -weight)  # withdrawn: not a local gap
+    """Each option for ``needs`` the rules recommend as main work (not only as a companion,
+    which goes beside a need's work, never as it), still provided somewhere, by its rank: best
+    precedence level (policy's order; their count: none), then highest weight."""
+    index = catalogue_index(catalogue)
+    levels: dict[str, int] = {}
+    for n, p in enumerate(policy.selection.precedence):
+        levels.setdefault(p.name, n)
+    found: dict[str, tuple[int, float]] = {}
+    recommended = findings.recommended
+    for i in recommended.keys() & set().union(*(index.area_ids(a) for a in needs)):
+        weight: float = 0  # summed from 0, as sum() does
+        level, main = len(policy.selection.precedence), False
+        for h in recommended[i]:
+            if not h.alongside:
+                main, weight = True, weight + h.weight
+                level = min(level, levels.get(h.comes_first, level))
+        if main and weight > 0 and catalogue[i].status != "withdrawn":  # withdrawn: no local gap
+            found[i] = (level, -weight)
     return found
 
 
-def _preferred(
-    area: str, ranked: dict[str, tuple[int, float]], catalogue: dict[str, Intervention]
-) -> list[str]:
+def _preferred(area: str, ranked: dict[str, tuple[int, float]], index: CatalogueIndex) -> list[str]:
     """The options the rules rank first for ``area``, eligible or not: best level, then weight."""
-    mine = {i: key for i, key in ranked.items() if area in catalogue[i].needs}
+    mine = {i: ranked[i] for i in ranked.keys() & index.area_ids(area)}
     if not mine:
         return []
     best = min(mine.values())

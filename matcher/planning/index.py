@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from typing import Any, TypeVar
 
 from matcher.model.catalogue import Intervention
@@ -51,6 +52,7 @@ class CatalogueIndex:
             for area in dict.fromkeys(intervention.needs):
                 by_area.setdefault(area, []).append(intervention)
         self.by_area = {area: tuple(found) for area, found in by_area.items()}
+        self._area_ids = {area: frozenset(i.id for i in found) for area, found in by_area.items()}
         self.needs = {i.id: frozenset(i.needs) for i in entries}
         self.contracted = tuple(i for i in entries if i.contracts)
         # (host, companion) for every catalogue companion, hosts in order
@@ -65,13 +67,16 @@ class CatalogueIndex:
     def of_area(self, area: str) -> tuple[Intervention, ...]:
         return self.by_area.get(area, ())
 
+    def area_ids(self, area: str) -> frozenset[str]:
+        return self._area_ids.get(area, frozenset())
+
     def of_kind(self, kind: str) -> tuple[Intervention, ...]:
         found = self._kinds.get(kind)
         if found is None:
             found = self._kinds[kind] = tuple(i for i in self.entries if i.kind == kind)
         return found
 
-    def in_order(self, ids: set[str]) -> list[str]:
+    def in_order(self, ids: AbstractSet[str]) -> list[str]:
         """``ids`` that are in the catalogue, in its order."""
         position = self.position
         return sorted((i for i in ids if i in position), key=position.__getitem__)

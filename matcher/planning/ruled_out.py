@@ -4,6 +4,8 @@ with a status policy says is not planned again) and the practitioner's rejection
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from matcher.model.catalogue import Intervention
 from matcher.model.contract import Assessment, Decisions, Exclusion
@@ -72,15 +74,39 @@ def cause_of(ruled: list[Exclusion], policy: Policy) -> str:
 _BY_INTERVENTION_AND_RULE = operator.attrgetter("intervention_id", "rule_id")
 
 
-def sorted_once(found: list[Exclusion]) -> list[Exclusion]:
-    """Each exclusion once, by intervention and rule: ``sorted(set(found))`` by that key. Two
-    that share a key are rare (the same history twice); only then is each hashed to drop repeats."""
+def sorted_once(
+    found: list[Exclusion | None], exactly: Callable[[], list[Exclusion]]
+) -> list[Exclusion]:
+    """Each exclusion once, sorted by intervention and rule: ``sorted(set(exactly()))`` by that
+    key, ``found`` being the same exclusions in any order, each intervention's rules at most once
+    (None: one not made yet). Two that share a key are rare (the same history twice): only then,
+    or if one is missing, is the list read again as ``exactly()`` gives it and each one hashed."""
     key = _BY_INTERVENTION_AND_RULE
-    ordered = sorted(found, key=key)
+    try:
+        ordered = sorted(found, key=key)
+    except AttributeError:  # one not made yet
+        return sorted(set(exactly()), key=key)
     keys = list(map(key, ordered))
-    if not any(map(operator.eq, keys, keys[1:])):
-        return ordered
-    return sorted(set(found), key=key)
+    if any(map(operator.eq, keys, keys[1:])):
+        return sorted(set(exactly()), key=key)
+    return ordered  # type: ignore[return-value]  # none is None: each has a key
+
+
+def each_once(
+    ids: list[str],
+    hits: Mapping[str, list[Any]],
+    others: list[dict[str, list[Exclusion]]],
+    ruled_out: Callable[[str], list[Exclusion]],
+) -> list[Exclusion]:
+    """Every reason ``ids`` (in catalogue order) are ruled out, each once, by intervention and
+    rule: ``ruled_out(i)`` for each, read from the rules' hits (their ``exclusion``) and the
+    ``others`` (history, rejections) as they are, without sorting each intervention's own."""
+    found: list[Exclusion | None] = []
+    for key in ids:
+        found += [h.exclusion for h in hits.get(key, ())]
+        for more in others:
+            found += more.get(key, ())
+    return sorted_once(found, lambda: [e for key in ids for e in ruled_out(key)])
 
 
 def _sentence(text: str) -> str:

@@ -32,10 +32,10 @@ from matcher.planning.findings import (
 from matcher.planning.needs import rank_needs
 from matcher.planning.ruled_out import (
     cause_of,
+    each_once,
     history_exclusions,
     read_list,
     rejections,
-    sorted_once,
 )
 
 
@@ -78,6 +78,9 @@ class _Selector:
         self._ruled_out: dict[str, list[Exclusion]] = {}
         self._reasons: dict[str, list[Reason]] = {}
         self.book = candidates(catalogue, policy, vocabulary)
+        # what is ruled out (``ruled_out`` says why): by a rule, its history, or a practitioner
+        excluded = {key for key, hits in findings.excluded.items() if hits}
+        self.out = excluded.union(self.history, self.rejected)
 
     def ruled_out(self, intervention_id: str) -> list[Exclusion]:
         """Why an intervention cannot be offered: the rules that exclude it, and its history.
@@ -93,11 +96,7 @@ class _Selector:
 
     def is_out(self, intervention_id: str) -> bool:
         """Ruled out (``ruled_out`` is not empty), without saying why."""
-        return (
-            bool(self.findings.excluded.get(intervention_id))
-            or intervention_id in self.history
-            or intervention_id in self.rejected
-        )
+        return intervention_id in self.out
 
     def reasons(self, intervention_id: str) -> list[Reason]:
         """The reasons of the rules that recommend it (shared: never change the list)."""
@@ -248,7 +247,7 @@ class _Selector:
 
     def included(self) -> None:
         """Work a rule puts in the plan; a rule's companion goes beside the needs' main choices."""
-        for intervention_id in sorted(self.findings.recommended):
+        for intervention_id in sorted(self.findings.included):
             hits = self.findings.recommended[intervention_id]
             included = [h for h in hits if h.include]
             if intervention_id in self.chosen or self.is_out(intervention_id) or not included:
@@ -309,10 +308,12 @@ class _Selector:
         whose prerequisite is ruled out cannot be offered either."""
         book, found = self.book, []
         selected, recommended = book.selected(area), self.findings.recommended
-        for intervention in book.index.of_area(area):
-            key = intervention.id
-            if self.is_out(key) or key in self.companions or intervention.role == "referral":
-                continue  # a companion or a referral goes beside the main choice, never as it
+        # only what could serve it: for this need, not ruled out, never beside the main choice
+        open_ = book.index.area_ids(area) - self.out - self.companions
+        for key in book.index.in_order(open_):
+            intervention = self.catalogue[key]
+            if intervention.role == "referral":
+                continue  # a referral goes beside the main choice, never as it
             if any(self.out_of_reach(p) for p in intervention.prerequisites):
                 continue
             hits = recommended.get(key, [])
@@ -357,16 +358,18 @@ class _Selector:
     def exclusions(self) -> None:
         """What was ruled out: the candidates that mattered (a rule recommended them, or they
         address a priority need) in ``excluded``; every one in ``excluded_all`` (for explain)."""
-        found, mattered, needs = [], [], set(self.ranked)
-        index, recommended = self.book.index, self.findings.recommended
-        ruled = {*self.findings.excluded, *self.history, *self.rejected} - self.chosen
-        for intervention_id in index.in_order(ruled):
-            out = self.ruled_out(intervention_id)
-            found.append(out)
-            if recommended.get(intervention_id) or index.needs[intervention_id] & needs:
-                mattered += out
-        self.result.excluded = sorted_once(mattered)
-        self.result.every_excluded = lambda: sorted_once([e for out in found for e in out])
+        index, recommended, needs = self.book.index, self.findings.recommended, set(self.ranked)
+        ruled = index.in_order(self.out - self.chosen)
+        mattered = [
+            key for key in ruled if recommended.get(key) or not needs.isdisjoint(index.needs[key])
+        ]
+        self.result.excluded = self._each_once(mattered)
+        self.result.every_excluded = lambda: self._each_once(ruled)
+
+    def _each_once(self, ids: list[str]) -> list[Exclusion]:
+        """Every reason ``ids`` are ruled out, each once, by intervention and rule."""
+        hits, history, rejected = self.findings.excluded, self.history, self.rejected
+        return each_once(ids, hits, [history, rejected], self.ruled_out)
 
 
 def select(
