@@ -79,7 +79,7 @@ class CatalogueIndex:
     def in_order(self, ids: AbstractSet[str]) -> list[str]:
         """``ids`` that are in the catalogue, in its order."""
         position = self.position
-        return sorted((i for i in ids if i in position), key=position.__getitem__)
+        return sorted(position.keys() & ids, key=position.__getitem__)
 
 
 def catalogue_index(catalogue: dict[str, Intervention]) -> CatalogueIndex:

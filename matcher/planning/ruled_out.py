@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
+from itertools import chain, repeat
 from typing import Any
 
 from matcher.model.catalogue import Intervention
@@ -71,6 +72,7 @@ def cause_of(ruled: list[Exclusion], policy: Policy) -> str:
     return "eligibility" if ruled else ""
 
 
+_EXCLUSION = operator.attrgetter("exclusion")
 _BY_INTERVENTION_AND_RULE = operator.attrgetter("intervention_id", "rule_id")
 
 
@@ -101,11 +103,12 @@ def each_once(
     """Every reason ``ids`` (in catalogue order) are ruled out, each once, by intervention and
     rule: ``ruled_out(i)`` for each, read from the rules' hits (their ``exclusion``) and the
     ``others`` (history, rejections) as they are, without sorting each intervention's own."""
-    found: list[Exclusion | None] = []
-    for key in ids:
-        found += [h.exclusion for h in hits.get(key, ())]
-        for more in others:
-            found += more.get(key, ())
+    found: list[Exclusion | None] = list(
+        map(_EXCLUSION, chain.from_iterable(map(hits.get, ids, repeat(()))))
+    )
+    for more in others:
+        if more:
+            found += chain.from_iterable(map(more.get, ids, repeat(())))
     return sorted_once(found, lambda: [e for key in ids for e in ruled_out(key)])
 
 
