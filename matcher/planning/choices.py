@@ -58,16 +58,28 @@ class Alternative:
     puts it at (policy's order; none: after every level), then by score — which depends on what is
     still uncovered when the need is reached (``take``): the rule weight, plus the policy's bonus
     for each further uncovered priority need it covers — then by policy's tie-break criteria, the
-    last of which is policy's declared preference order: never by id."""
+    last of which is policy's declared preference order: never by id.
 
-    choice: Choice
+    Its ``choice`` (with its reasons) is made by ``make`` when first read: a need has many options,
+    and a plan takes few of them."""
+
+    intervention: Intervention
     weight: float
     level: int = 0  # index in policy's precedence levels (their count: no level)
     tie: tuple[float, ...] = ()  # one value per policy tie-break criterion, lower first
+    make: Callable[[], Choice] = field(default=lambda: _unmade(), compare=False, repr=False)
+
+    @functools.cached_property
+    def choice(self) -> Choice:
+        return self.make()
 
     def score(self, uncovered: set[str], bonus: float) -> float:
-        extra = max(len(uncovered & set(self.choice.intervention.needs)) - 1, 0)
+        extra = max(len(uncovered.intersection(self.intervention.needs)) - 1, 0)
         return self.weight + bonus * extra
+
+
+def _unmade() -> Choice:
+    raise ValueError("an alternative made without its choice")
 
 
 @dataclass

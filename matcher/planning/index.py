@@ -47,6 +47,7 @@ class CatalogueIndex:
     def __init__(self, catalogue: dict[str, Intervention]) -> None:
         entries = self.entries = tuple(catalogue.values())
         self.position = {i.id: n for n, i in enumerate(entries)}
+        self.alphabetical = {key: n for n, key in enumerate(sorted(self.position))}
         by_area: dict[str, list[Intervention]] = {}
         for intervention in entries:
             for area in dict.fromkeys(intervention.needs):

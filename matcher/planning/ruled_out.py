@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
-from itertools import chain, repeat
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from matcher.model.catalogue import Intervention
 from matcher.model.contract import Assessment, Decisions, Exclusion
 from matcher.model.policy import Policy
 from matcher.model.rules import catalogue_criterion
+from matcher.planning.index import CatalogueIndex
 
 
 def history_exclusions(
@@ -73,43 +74,44 @@ def cause_of(ruled: list[Exclusion], policy: Policy) -> str:
 
 
 _EXCLUSION = operator.attrgetter("exclusion")
+_RULE = operator.attrgetter("rule_id")
 _BY_INTERVENTION_AND_RULE = operator.attrgetter("intervention_id", "rule_id")
 
 
-def sorted_once(
-    found: list[Exclusion | None], exactly: Callable[[], list[Exclusion]]
-) -> list[Exclusion]:
-    """Each exclusion once, sorted by intervention and rule: ``sorted(set(exactly()))`` by that
-    key, ``found`` being the same exclusions in any order, each intervention's rules at most once
-    (None: one not made yet). Two that share a key are rare (the same history twice): only then,
-    or if one is missing, is the list read again as ``exactly()`` gives it and each one hashed."""
-    key = _BY_INTERVENTION_AND_RULE
-    try:
-        ordered = sorted(found, key=key)
-    except AttributeError:  # one not made yet
-        return sorted(set(exactly()), key=key)
-    keys = list(map(key, ordered))
-    if any(map(operator.eq, keys, keys[1:])):
-        return sorted(set(exactly()), key=key)
-    return ordered  # type: ignore[return-value]  # none is None: each has a key
+class _Again(Exception):
+    """Two exclusions of one intervention share a rule: read them as they came."""
 
 
 def each_once(
-    ids: list[str],
+    ids: AbstractSet[str],
     hits: Mapping[str, list[Any]],
     others: list[dict[str, list[Exclusion]]],
     ruled_out: Callable[[str], list[Exclusion]],
+    index: CatalogueIndex,
 ) -> list[Exclusion]:
-    """Every reason ``ids`` (in catalogue order) are ruled out, each once, by intervention and
-    rule: ``ruled_out(i)`` for each, read from the rules' hits (their ``exclusion``) and the
-    ``others`` (history, rejections) as they are, without sorting each intervention's own."""
-    found: list[Exclusion | None] = list(
-        map(_EXCLUSION, chain.from_iterable(map(hits.get, ids, repeat(()))))
-    )
-    for more in others:
-        if more:
-            found += chain.from_iterable(map(more.get, ids, repeat(())))
-    return sorted_once(found, lambda: [e for key in ids for e in ruled_out(key)])
+    """Every reason ``ids`` are ruled out, each once, sorted by intervention and rule: what
+    ``sorted(set(e for i in ids, in catalogue order, for e in ruled_out(i)))`` gives, read from the
+    rules' hits (each with its own ``exclusion``) and the ``others`` (history, rejections) an
+    intervention at a time, in the order of their ids. Two that share a key are rare (the same
+    history twice): only then, or if a hit has no exclusion made, is each one hashed."""
+    found: list[Exclusion] = []
+    try:
+        for key in sorted(ids, key=index.alphabetical.__getitem__):
+            mine = list(map(_EXCLUSION, hits.get(key, ())))
+            for more in others:
+                mine += more.get(key, ())
+            if len(mine) > 1:
+                mine.sort(key=_RULE)  # AttributeError: a hit without its exclusion
+                rules = list(map(_RULE, mine))
+                if any(map(operator.eq, rules, rules[1:])):
+                    raise _Again
+            elif mine and mine[0] is None:
+                raise _Again
+            found += mine
+    except (AttributeError, _Again):
+        exactly = [e for key in index.in_order(ids) for e in ruled_out(key)]
+        return sorted(set(exactly), key=_BY_INTERVENTION_AND_RULE)
+    return found
 
 
 def _sentence(text: str) -> str:

@@ -7,6 +7,8 @@ alternative of each need, and takes the next one itself when an alternative cann
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from matcher.model.catalogue import Intervention
 from matcher.model.contract import (
     Assessment,
@@ -93,10 +95,6 @@ class _Selector:
                 found += self.rejected.get(intervention_id, [])
             self._ruled_out[intervention_id] = found
         return found
-
-    def is_out(self, intervention_id: str) -> bool:
-        """Ruled out (``ruled_out`` is not empty), without saying why."""
-        return intervention_id in self.out
 
     def reasons(self, intervention_id: str) -> list[Reason]:
         """The reasons of the rules that recommend it (shared: never change the list)."""
@@ -250,7 +248,7 @@ class _Selector:
         for intervention_id in sorted(self.findings.included):
             hits = self.findings.recommended[intervention_id]
             included = [h for h in hits if h.include]
-            if intervention_id in self.chosen or self.is_out(intervention_id) or not included:
+            if intervention_id in self.chosen or intervention_id in self.out or not included:
                 continue
             prepares = all(h.prepares for h in included)
             required = any(h.mandatory for h in included)
@@ -271,7 +269,7 @@ class _Selector:
         text = self.policy.text("companion")
         for host, intervention in self.book.index.alongside:
             other = intervention.id
-            if self.is_out(other) or any(self.out_of_reach(p) for p in intervention.prerequisites):
+            if other in self.out or any(self.out_of_reach(p) for p in intervention.prerequisites):
                 continue
             said = reason(
                 f"{text.rule_id}.{host.id}", text.say(name=intervention.name, host=host.name)
@@ -292,7 +290,7 @@ class _Selector:
         self.result.if_full = Lazy(self._full)
 
     def _late(self, area: str) -> UnmetNeed:
-        late = read_list([a.choice.intervention.name for a in self.result.alternatives[area]])
+        late = read_list([a.intervention.name for a in self.result.alternatives[area]])
         label = self.vocabulary.label("need_areas", area)
         text = self.policy.text("unmet_no_time")
         return UnmetNeed(area=area, reason=text.say(need=label, names=late))
@@ -317,11 +315,16 @@ class _Selector:
             if any(self.out_of_reach(p) for p in intervention.prerequisites):
                 continue
             hits = recommended.get(key, [])
-            made = self.choice(intervention, [selected, *self.reasons(key)], False)
             level = precedence_level(hits, book.levels) if hits else len(book.levels)
-            found.append(Alternative(made, sum(h.weight for h in hits), level, book.tie[key]))
+            weight, tie = sum(h.weight for h in hits), book.tie[key]
+            found.append(Alternative(intervention, weight, level, tie, self._option(key, selected)))
         found.sort(key=lambda a: (a.level, -a.weight, a.tie))
         return found
+
+    def _option(self, key: str, selected: Reason) -> Callable[[], Choice]:
+        """How one option's choice is made, when it is read (nothing it reads changes)."""
+        intervention = self.catalogue[key]
+        return lambda: self.choice(intervention, [selected, *self.reasons(key)], False)
 
     def unmet(self, area: str, assessment: Assessment) -> UnmetNeed:
         """Why ``area`` would be unmet if no alternative is left, by its true cause, naming only
@@ -359,17 +362,17 @@ class _Selector:
         """What was ruled out: the candidates that mattered (a rule recommended them, or they
         address a priority need) in ``excluded``; every one in ``excluded_all`` (for explain)."""
         index, recommended, needs = self.book.index, self.findings.recommended, set(self.ranked)
-        ruled = index.in_order(self.out - self.chosen)
-        mattered = [
+        ruled = (self.out - self.chosen) & index.position.keys()
+        mattered = {
             key for key in ruled if recommended.get(key) or not needs.isdisjoint(index.needs[key])
-        ]
+        }
         self.result.excluded = self._each_once(mattered)
         self.result.every_excluded = lambda: self._each_once(ruled)
 
-    def _each_once(self, ids: list[str]) -> list[Exclusion]:
+    def _each_once(self, ids: set[str]) -> list[Exclusion]:
         """Every reason ``ids`` are ruled out, each once, by intervention and rule."""
-        hits, history, rejected = self.findings.excluded, self.history, self.rejected
-        return each_once(ids, hits, [history, rejected], self.ruled_out)
+        hits, others = self.findings.excluded, [self.history, self.rejected]
+        return each_once(ids, hits, others, self.ruled_out, self.book.index)
 
 
 def select(
