@@ -65,16 +65,12 @@ def _ranked(
     for n, p in enumerate(policy.selection.precedence):
         levels.setdefault(p.name, n)
     found: dict[str, tuple[int, float]] = {}
-    recommended = findings.recommended
+    recommended, none = findings.recommended, len(policy.selection.precedence)
     for i in recommended.keys() & set().union(*(index.area_ids(a) for a in needs)):
-        weight: float = 0  # summed from 0, as sum() does
-        level, main = len(policy.selection.precedence), False
-        for h in recommended[i]:
-            if not h.alongside:
-                main, weight = True, weight + h.weight
-                level = min(level, levels.get(h.comes_first, level))
+        main = [h for h in recommended[i] if not h.alongside]
+        weight = sum(h.weight for h in main)
         if main and weight > 0 and catalogue[i].status != "withdrawn":  # withdrawn: no local gap
-            found[i] = (level, -weight)
+            found[i] = (min([levels.get(h.comes_first, none) for h in main]), -weight)
     return found
 
 
