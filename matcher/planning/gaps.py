@@ -66,11 +66,19 @@ def _ranked(
         levels.setdefault(p.name, n)
     found: dict[str, tuple[int, float]] = {}
     recommended, none = findings.recommended, len(policy.selection.precedence)
+    # copies of one entry are recommended by the same rules: the same hits, ranked once
+    by_hits: dict[tuple[int, ...], tuple[int, float] | None] = {}
     for i in recommended.keys() & set().union(*(index.area_ids(a) for a in needs)):
-        main = [h for h in recommended[i] if not h.alongside]
-        weight = sum(h.weight for h in main)
-        if main and weight > 0 and catalogue[i].status != "withdrawn":  # withdrawn: no local gap
-            found[i] = (min([levels.get(h.comes_first, none) for h in main]), -weight)
+        hits = recommended[i]
+        same = tuple(map(id, hits))  # the hits live as long as the findings: ids stay theirs
+        if same not in by_hits:
+            main = [h for h in hits if not h.alongside]
+            weight = sum(h.weight for h in main)
+            level = min([levels.get(h.comes_first, none) for h in main], default=none)
+            by_hits[same] = (level, -weight) if main and weight > 0 else None
+        ranked = by_hits[same]
+        if ranked is not None and catalogue[i].status != "withdrawn":  # withdrawn: no local gap
+            found[i] = ranked
     return found
 
 

@@ -102,8 +102,7 @@ def each_once(
                 mine += more.get(key, ())
             if len(mine) > 1:
                 mine.sort(key=_RULE)  # AttributeError: a hit without its exclusion
-                rules = list(map(_RULE, mine))
-                if any(map(operator.eq, rules, rules[1:])):
+                if len(set(map(_RULE, mine))) < len(mine):
                     raise _Again
             elif mine and mine[0] is None:
                 raise _Again
