@@ -10,6 +10,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from itertools import compress
 from typing import Any
 
 from matcher.model.catalogue import Intervention
@@ -133,6 +134,13 @@ class Findings:
     included: set[str] = field(default_factory=set)  # recommended for the plan (`include`)
     _fired: set[str] = field(default_factory=set)  # the rules whose outcomes are recorded
 
+    def __post_init__(self) -> None:
+        self._tables = {
+            "recommend": self.recommended,
+            "exclude": self.excluded,
+            "adapt": self.adapted,
+        }
+
     def add(self, firings: list[Firing], rules: dict[str, RuleSpec]) -> dict[str, Any]:
         """Record one stage's firings; return the derived values to carry into the next stage.
 
@@ -141,36 +149,43 @@ class Findings:
         count every time: a per-need one names the need of each firing's facts.
         """
         actions = rule_actions(rules)
-        tables = {"recommend": self.recommended, "exclude": self.excluded, "adapt": self.adapted}
         candidates: dict[str, list[tuple[int, str, Any]]] = defaultdict(list)
         matched: dict[str, dict[str, Any]] | None = None
         area = None
+        fired, kept = self._fired, self.firings.append
         for firing in firings:
             found = actions[firing.rule_id]
             if found is None:
                 continue
-            self.firings.append(firing)
+            kept(firing)
             rule = found.rule
             for outcome in found.derives:
                 if firing.facts is not matched:  # one engine firing can stand for many rules
                     matched, area = firing.facts, need_area(firing.facts)
                 name = f"{outcome.name}_{area}" if outcome.per_need and area else outcome.name
                 candidates[name].append((outcome.precedence, rule.id, outcome.value))
-            if rule.id in self._fired:
-                continue
-            self._fired.add(rule.id)
-            self.proposed += [(outcome, rule) for outcome in found.proposals]
-            for kind, code in found.notes:
-                self._note(kind, code, rule)
-            for kind, intervention_id, hit in found.hits:
-                tables[kind][intervention_id].append(hit)
-            self.included.update(found.included)
+            if rule.id not in fired:
+                fired.add(rule.id)
+                self._record(found)
         carried: dict[str, Any] = {}
         for name, options in candidates.items():
             _, rule_id, value = min(options, key=lambda o: (o[0], o[1]))
             self.derived[name] = (value, rules[rule_id])
             carried[name] = value
         return carried
+
+    def _record(self, found: _Actions) -> None:
+        """What a rule says the first time it fires."""
+        rule = found.rule
+        if found.proposals:
+            self.proposed += [(outcome, rule) for outcome in found.proposals]
+        for kind, code in found.notes:
+            self._note(kind, code, rule)
+        tables = self._tables
+        for kind, intervention_id, hit in found.hits:
+            tables[kind][intervention_id].append(hit)
+        if found.included:
+            self.included.update(found.included)
 
     def _note(self, kind: str, code: str, rule: RuleSpec) -> None:
         if kind == "flag":
@@ -179,6 +194,11 @@ class Findings:
             self.switched_on.add(code)
         elif kind == "capacity":
             self.capacity_rules.append(code)
+
+
+def listed(table: dict[str, list[Hit]]) -> set[str]:
+    """The interventions ``table`` holds a hit for (an empty list holds none)."""
+    return set(compress(table, table.values()))
 
 
 def reasons_of(hits: list[Hit]) -> list[Reason]:
@@ -225,10 +245,9 @@ def accredited_first(
     """Work for people not suitable for an accredited programme (the catalogue says so), ruled
     out when one is open to this person: not excluded, and recommended by a rule."""
     index = catalogue_index(catalogue)
+    kind = index.kind_ids(policy.selection.accredited_kind)
     open_ = [
-        i.name
-        for i in index.of_kind(policy.selection.accredited_kind)
-        if findings.recommended.get(i.id) and not findings.excluded.get(i.id)
+        catalogue[i].name for i in kind & listed(findings.recommended) - listed(findings.excluded)
     ]
     if not open_:
         return {}

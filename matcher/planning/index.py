@@ -63,7 +63,7 @@ class CatalogueIndex:
         self.not_if_accredited = tuple(
             i for i in entries if i.eligibility.not_if_accredited_suitable
         )
-        self._kinds: dict[str, tuple[Intervention, ...]] = {}
+        self._kinds: dict[str, frozenset[str]] = {}
 
     def of_area(self, area: str) -> tuple[Intervention, ...]:
         return self.by_area.get(area, ())
@@ -71,10 +71,10 @@ class CatalogueIndex:
     def area_ids(self, area: str) -> frozenset[str]:
         return self._area_ids.get(area, frozenset())
 
-    def of_kind(self, kind: str) -> tuple[Intervention, ...]:
+    def kind_ids(self, kind: str) -> frozenset[str]:
         found = self._kinds.get(kind)
         if found is None:
-            found = self._kinds[kind] = tuple(i for i in self.entries if i.kind == kind)
+            found = self._kinds[kind] = frozenset(i.id for i in self.entries if i.kind == kind)
         return found
 
     def in_order(self, ids: AbstractSet[str]) -> list[str]:

@@ -27,6 +27,7 @@ from matcher.planning.findings import (
     Findings,
     accredited_first,
     exclusions_of,
+    listed,
     precedence_level,
     reason,
     reasons_of,
@@ -81,8 +82,7 @@ class _Selector:
         self._reasons: dict[str, list[Reason]] = {}
         self.book = candidates(catalogue, policy, vocabulary)
         # what is ruled out (``ruled_out`` says why): by a rule, its history, or a practitioner
-        excluded = {key for key, hits in findings.excluded.items() if hits}
-        self.out = excluded.union(self.history, self.rejected)
+        self.out = listed(findings.excluded).union(self.history, self.rejected)
 
     def ruled_out(self, intervention_id: str) -> list[Exclusion]:
         """Why an intervention cannot be offered: the rules that exclude it, and its history.
@@ -361,11 +361,10 @@ class _Selector:
     def exclusions(self) -> None:
         """What was ruled out: the candidates that mattered (a rule recommended them, or they
         address a priority need) in ``excluded``; every one in ``excluded_all`` (for explain)."""
-        index, recommended, needs = self.book.index, self.findings.recommended, set(self.ranked)
+        index = self.book.index
         ruled = (self.out - self.chosen) & index.position.keys()
-        mattered = {
-            key for key in ruled if recommended.get(key) or not needs.isdisjoint(index.needs[key])
-        }
+        needed = listed(self.findings.recommended).union(*map(index.area_ids, self.ranked))
+        mattered = ruled & needed
         self.result.excluded = self._each_once(mattered)
         self.result.every_excluded = lambda: self._each_once(ruled)
 
