@@ -7,7 +7,8 @@ rules that fired and settles derived values by their declared precedence.
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
+import operator
+from collections import defaultdict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from itertools import compress
@@ -20,6 +21,8 @@ from matcher.model.policy import Policy
 from matcher.model.rules import Outcome, RuleSpec
 from matcher.planning.choices import Choice
 from matcher.planning.index import cached, catalogue_index
+
+_RULE_ID = operator.attrgetter("rule_id")
 
 
 @dataclass(slots=True)
@@ -54,7 +57,9 @@ class _Actions:
     derives: tuple[Outcome, ...]
     proposals: tuple[Outcome, ...]
     notes: tuple[tuple[str, str], ...]  # (kind, code): flags, switches, capacity rules
-    hits: tuple[tuple[str, str, Hit], ...]  # (kind, intervention id, hit): one per target
+    # (kind, intervention ids, their hits): at most one hit of a kind for each intervention, so
+    # the order of kinds does not matter
+    hits: tuple[tuple[str, tuple[str, ...], tuple[Hit, ...]], ...]
     included: tuple[str, ...]  # the interventions it recommends putting in the plan
 
 
@@ -93,13 +98,44 @@ def _actions(rule: RuleSpec) -> _Actions:
                         )
                         hit = replace(hit, exclusion=shown)
                     hits.append((outcome.kind, intervention_id, hit))
+    by_kind: dict[str, list[tuple[str, Hit]]] = {}
+    for kind, key, hit in hits:
+        by_kind.setdefault(kind, []).append((key, hit))
     return _Actions(
         rule,
         tuple(derives),
         tuple(proposals),
         tuple((o.kind, o.code) for o in notes),
-        tuple(hits),
+        tuple((kind, *map(tuple, zip(*pairs, strict=True))) for kind, pairs in by_kind.items()),  # type: ignore[misc]
         tuple(key for kind, key, hit in hits if kind == "recommend" and hit.include),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Together:
+    """What several rules, fired one after another on the same facts (one engine rule standing
+    for many), record the first time each fires: their actions joined, in firing order."""
+
+    ids: frozenset[str]
+    proposals: tuple[tuple[Outcome, RuleSpec], ...]
+    notes: tuple[tuple[str, str, RuleSpec], ...]
+    hits: tuple[tuple[str, tuple[str, ...], tuple[Hit, ...]], ...]
+    included: tuple[str, ...]
+
+
+def _joined(each: list[_Actions]) -> _Together:
+    by_kind: dict[str, tuple[list[str], list[Hit]]] = {}
+    for found in each:
+        for kind, targets, hits in found.hits:
+            mine = by_kind.setdefault(kind, ([], []))
+            mine[0].extend(targets)
+            mine[1].extend(hits)
+    return _Together(
+        frozenset(a.rule.id for a in each),
+        tuple((o, a.rule) for a in each for o in a.proposals),
+        tuple((kind, code, a.rule) for a in each for kind, code in a.notes),
+        tuple((kind, tuple(keys), tuple(hits)) for kind, (keys, hits) in by_kind.items()),
+        tuple(key for a in each for key in a.included),
     )
 
 
@@ -109,14 +145,27 @@ class _RuleActions(dict[str, "_Actions | None"]):
     def __init__(self, rules: dict[str, RuleSpec]) -> None:
         super().__init__()
         self.rules = rules
+        self._together: dict[tuple[str, ...], _Together | None] = {}
 
     def __missing__(self, rule_id: str) -> _Actions | None:
         rule = self.rules.get(rule_id)
         found = self[rule_id] = None if rule is None else _actions(rule)
         return found
 
+    def together(self, rule_ids: tuple[str, ...]) -> _Together | None:
+        """These rules' actions joined (None: one derives a value, or is not a rule)."""
+        if rule_ids not in self._together:
+            keys = list(dict.fromkeys(rule_ids))  # each rule once, in order
+            each = [self[k] for k in keys]
+            usable = all(
+                a is not None and a.rule.id == k and not a.derives
+                for k, a in zip(keys, each, strict=True)
+            )
+            self._together[rule_ids] = _joined([a for a in each if a]) if usable else None
+        return self._together[rule_ids]
 
-def rule_actions(rules: dict[str, RuleSpec]) -> dict[str, _Actions | None]:
+
+def rule_actions(rules: dict[str, RuleSpec]) -> _RuleActions:
     return cached("rule actions", (rules,), lambda: _RuleActions(rules))
 
 
@@ -150,29 +199,66 @@ class Findings:
         """
         actions = rule_actions(rules)
         candidates: dict[str, list[tuple[int, str, Any]]] = defaultdict(list)
-        matched: dict[str, dict[str, Any]] | None = None
-        area = None
-        fired, kept = self._fired, self.firings.append
-        for firing in firings:
-            found = actions[firing.rule_id]
-            if found is None:
-                continue
-            kept(firing)
-            rule = found.rule
-            for outcome in found.derives:
-                if firing.facts is not matched:  # one engine firing can stand for many rules
-                    matched, area = firing.facts, need_area(firing.facts)
-                name = f"{outcome.name}_{area}" if outcome.per_need and area else outcome.name
-                candidates[name].append((outcome.precedence, rule.id, outcome.value))
-            if rule.id not in fired:
-                fired.add(rule.id)
-                self._record(found)
+        start, end = 0, len(firings)
+        while start < end:  # a run of firings on the same facts: one engine rule, many rules
+            facts, stop = firings[start].facts, start + 1
+            while stop < end and firings[stop].facts is facts:
+                stop += 1
+            run = firings[start:stop]
+            if len(run) < 3 or not self._together(run, actions):
+                self._each(run, actions, candidates)
+            start = stop
         carried: dict[str, Any] = {}
         for name, options in candidates.items():
             _, rule_id, value = min(options, key=lambda o: (o[0], o[1]))
             self.derived[name] = (value, rules[rule_id])
             carried[name] = value
         return carried
+
+    def _each(
+        self,
+        run: list[Firing],
+        actions: _RuleActions,
+        candidates: dict[str, list[tuple[int, str, Any]]],
+    ) -> None:
+        """Record firings one at a time (``run``: all on the same facts)."""
+        fired, kept, area = self._fired, self.firings.append, None
+        for firing in run:
+            found = actions[firing.rule_id]
+            if found is None:
+                continue
+            kept(firing)
+            rule = found.rule
+            for outcome in found.derives:
+                area = area or (need_area(firing.facts),)  # the need these facts matched
+                name = f"{outcome.name}_{area[0]}" if outcome.per_need and area[0] else outcome.name
+                candidates[name].append((outcome.precedence, rule.id, outcome.value))
+            if rule.id not in fired:
+                fired.add(rule.id)
+                self._record(found)
+
+    def _together(self, run: list[Firing], actions: _RuleActions) -> bool:
+        """Record a run of firings on the same facts at once, if none of its rules has fired
+        yet and none derives a value (else False: nothing recorded)."""
+        together = actions.together(tuple(map(_RULE_ID, run)))
+        if together is None or not self._fired.isdisjoint(together.ids):
+            return False
+        self.firings += run
+        self._fired.update(together.ids)
+        self.proposed += together.proposals
+        for kind, code, rule in together.notes:
+            self._note(kind, code, rule)
+        self._add_hits(together.hits)
+        self.included.update(together.included)
+        return True
+
+    def _add_hits(self, found: tuple[tuple[str, tuple[str, ...], tuple[Hit, ...]], ...]) -> None:
+        tables = self._tables
+        for kind, targets, hits in found:
+            if len(targets) == 1:
+                tables[kind][targets[0]].append(hits[0])
+            else:  # each hit onto its target's list, in C: a rule may name thousands
+                deque(map(list.append, map(tables[kind].__getitem__, targets), hits), maxlen=0)
 
     def _record(self, found: _Actions) -> None:
         """What a rule says the first time it fires."""
@@ -181,9 +267,7 @@ class Findings:
             self.proposed += [(outcome, rule) for outcome in found.proposals]
         for kind, code in found.notes:
             self._note(kind, code, rule)
-        tables = self._tables
-        for kind, intervention_id, hit in found.hits:
-            tables[kind][intervention_id].append(hit)
+        self._add_hits(found.hits)
         if found.included:
             self.included.update(found.included)
 
