@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from matcher.model.catalogue import Intervention
 from matcher.model.contract import Exclusion, Reason, UnmetNeed, Warning
+
+V = TypeVar("V")
+
+
+class Lazy(dict[str, V]):
+    """A dict whose values are worked out when first read (``make(key)``)."""
+
+    def __init__(self, make: Callable[[str], V]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: str) -> V:
+        value = self[key] = self.make(key)
+        return value
 
 
 @dataclass
@@ -41,16 +58,28 @@ class Alternative:
     puts it at (policy's order; none: after every level), then by score — which depends on what is
     still uncovered when the need is reached (``take``): the rule weight, plus the policy's bonus
     for each further uncovered priority need it covers — then by policy's tie-break criteria, the
-    last of which is policy's declared preference order: never by id."""
+    last of which is policy's declared preference order: never by id.
 
-    choice: Choice
+    Its ``choice`` (with its reasons) is made by ``make`` when first read: a need has many options,
+    and a plan takes few of them."""
+
+    intervention: Intervention
     weight: float
     level: int = 0  # index in policy's precedence levels (their count: no level)
     tie: tuple[float, ...] = ()  # one value per policy tie-break criterion, lower first
+    make: Callable[[], Choice] = field(default=lambda: _unmade(), compare=False, repr=False)
+
+    @functools.cached_property
+    def choice(self) -> Choice:
+        return self.make()
 
     def score(self, uncovered: set[str], bonus: float) -> float:
-        extra = max(len(uncovered & set(self.choice.intervention.needs)) - 1, 0)
+        extra = max(len(uncovered.intersection(self.intervention.needs)) - 1, 0)
         return self.weight + bonus * extra
+
+
+def _unmade() -> Choice:
+    raise ValueError("an alternative made without its choice")
 
 
 @dataclass
@@ -71,9 +100,14 @@ class Selection:
     met: frozenset[str] = frozenset()  # need areas met by work completed in the plan (reviews)
     multi_need_bonus: float = 0.0
     excluded: list[Exclusion] = field(default_factory=list)  # the candidates that mattered
-    excluded_all: list[Exclusion] = field(default_factory=list)  # every one ruled out
+    every_excluded: Callable[[], list[Exclusion]] = list  # every one ruled out, when asked
     rejected: dict[str, list[Exclusion]] = field(default_factory=dict)  # by the practitioner
     warnings: list[Warning] = field(default_factory=list)
+
+    @functools.cached_property
+    def excluded_all(self) -> list[Exclusion]:
+        """Every candidate ruled out (for explain): worked out when first read."""
+        return self.every_excluded()
 
 
 @dataclass

@@ -12,6 +12,7 @@ from datetime import date
 
 from matcher.model.catalogue import Intervention
 from matcher.model.contract import Assessment
+from matcher.planning.index import catalogue_index
 
 
 def contract_windows(
@@ -24,7 +25,8 @@ def contract_windows(
     region = assessment.region
     if region is None:
         return found
-    for key, intervention in catalogue.items():
+    for intervention in catalogue_index(catalogue).contracted:
+        key = intervention.id
         covering = [c for c in intervention.contracts if c.covers(region, assessment.pdu)]
         if not covering:
             continue

@@ -80,16 +80,16 @@ def take(selection: Selection, out: frozenset[str], policy: Policy) -> Taken:
             unmet[area] = selection.if_full[area]
             continue
         uncovered = set(selection.priority_needs) - covered
+        taken = ids | out
         open_ = [
             a
             for a in selection.alternatives[area]
-            if a.choice.intervention.id not in ids | out
-            and not set(a.choice.intervention.prerequisites) & out
+            if a.intervention.id not in taken and out.isdisjoint(a.intervention.prerequisites)
         ]
         ranked = sorted(open_, key=lambda a: _order(a, uncovered, selection.multi_need_bonus))
         if not ranked:
             late = any(  # there were options, and time (or contract dates) ruled them out
-                a.choice.intervention.id in out or set(a.choice.intervention.prerequisites) & out
+                a.intervention.id in out or not out.isdisjoint(a.intervention.prerequisites)
                 for a in selection.alternatives[area]
             )
             unmet[area] = (selection.if_late if late else selection.if_unmet)[area]
@@ -160,7 +160,7 @@ def _decided(
         return best.choice
     other = ranked[1]
     bonus = selection.multi_need_bonus
-    names = {"name": best.choice.intervention.name, "other": other.choice.intervention.name}
+    names = {"name": best.intervention.name, "other": other.intervention.name}
     rule = policy.selection
     if best.level != other.level:
         ranked_by, key = rule.precedence[best.level], "chosen_by_precedence"

@@ -15,7 +15,8 @@ from matcher.model.catalogue import Intervention
 from matcher.model.contract import ProvisionGap
 from matcher.model.policy import Policy
 from matcher.model.rules import catalogue_criterion
-from matcher.planning.findings import Findings, Hit, precedence_level
+from matcher.planning.findings import Findings
+from matcher.planning.index import CatalogueIndex, catalogue_index
 from matcher.rulebook.book import Rulebook
 
 
@@ -24,9 +25,12 @@ def provision_gaps(
 ) -> list[ProvisionGap]:
     """One gap per priority need whose preferred provision is unavailable here (needs in order)."""
     catalogue, policy, vocabulary = rulebook.catalogue, rulebook.policy, rulebook.vocabulary
-    found = []
+    found: list[ProvisionGap] = []
+    if not needs:
+        return found
+    ranked = _ranked(findings, catalogue, policy, needs)
     for area in needs:
-        wanted = _preferred(area, findings, catalogue, policy)
+        wanted = _preferred(area, ranked, catalogue_index(catalogue))
         if not wanted or planned & set(wanted):
             continue
         reasons = [_unavailable(i, findings, policy) for i in wanted]
@@ -50,31 +54,41 @@ def provision_gaps(
     return found
 
 
-def _preferred(
-    area: str, findings: Findings, catalogue: dict[str, Intervention], policy: Policy
-) -> list[str]:
+def _ranked(
+    findings: Findings, catalogue: dict[str, Intervention], policy: Policy, needs: list[str]
+) -> dict[str, tuple[int, float]]:
+    """Each option for ``needs`` the rules recommend as main work (not only as a companion,
+    which goes beside a need's work, never as it), still provided somewhere, by its rank: best
+    precedence level (policy's order; their count: none), then highest weight."""
+    index = catalogue_index(catalogue)
+    levels: dict[str, int] = {}
+    for n, p in enumerate(policy.selection.precedence):
+        levels.setdefault(p.name, n)
+    found: dict[str, tuple[int, float]] = {}
+    recommended, none = findings.recommended, len(policy.selection.precedence)
+    # copies of one entry are recommended by the same rules: the same hits, ranked once
+    by_hits: dict[tuple[int, ...], tuple[int, float] | None] = {}
+    for i in recommended.keys() & set().union(*(index.area_ids(a) for a in needs)):
+        hits = recommended[i]
+        same = tuple(map(id, hits))  # the hits live as long as the findings: ids stay theirs
+        if same not in by_hits:
+            main = [h for h in hits if not h.alongside]
+            weight = sum(h.weight for h in main)
+            level = min([levels.get(h.comes_first, none) for h in main], default=none)
+            by_hits[same] = (level, -weight) if main and weight > 0 else None
+        ranked = by_hits[same]
+        if ranked is not None and catalogue[i].status != "withdrawn":  # withdrawn: no local gap
+            found[i] = ranked
+    return found
+
+
+def _preferred(area: str, ranked: dict[str, tuple[int, float]], index: CatalogueIndex) -> list[str]:
     """The options the rules rank first for ``area``, eligible or not: best level, then weight."""
-    levels = [p.name for p in policy.selection.precedence]
-
-    def key(hits: list[Hit]) -> tuple[int, float]:
-        return (precedence_level(hits, levels), -sum(h.weight for h in hits))
-
-    main = {  # a companion goes beside the need's work, never as it: not what is wanted for it
-        i: [h for h in hits if not h.alongside] for i, hits in findings.recommended.items()
-    }
-    ranked = {
-        i: key(hits)
-        for i, hits in main.items()
-        if hits
-        and i in catalogue
-        and area in catalogue[i].needs
-        and catalogue[i].status != "withdrawn"  # withdrawn everywhere: not a local gap
-        and sum(h.weight for h in hits) > 0
-    }
-    if not ranked:
+    mine = {i: ranked[i] for i in ranked.keys() & index.area_ids(area)}
+    if not mine:
         return []
-    best = min(ranked.values())
-    return sorted(i for i, k in ranked.items() if k == best)
+    best = min(mine.values())
+    return sorted(i for i, key in mine.items() if key == best)
 
 
 def _unavailable(intervention_id: str, findings: Findings, policy: Policy) -> str:

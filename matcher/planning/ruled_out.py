@@ -3,9 +3,16 @@ with a status policy says is not planned again) and the practitioner's rejection
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
+from typing import Any
+
 from matcher.model.catalogue import Intervention
 from matcher.model.contract import Assessment, Decisions, Exclusion
 from matcher.model.policy import Policy
+from matcher.model.rules import catalogue_criterion
+from matcher.planning.index import CatalogueIndex
 
 
 def history_exclusions(
@@ -47,6 +54,62 @@ def rejections(
             found[intervention_id] = [
                 Exclusion(intervention_id=intervention_id, rule_id=text.rule_id, reason=why)
             ]
+    return found
+
+
+def cause_of(ruled: list[Exclusion], policy: Policy) -> str:
+    """Why one candidate is out, from what rules it out: ``history`` (done or tried before),
+    ``provision`` (not provided where or when the person can take it: policy's
+    provision_gap_when), else ``eligibility``; "" when nothing rules it out."""
+    if any(e.rule_id == policy.text("progress_unavailable").rule_id for e in ruled):
+        return "provision"  # not available to this person now: a provision gap
+    if any(e.rule_id == policy.text("decision_rejected").rule_id for e in ruled):
+        return "rejected"
+    if any(e.rule_id == policy.text("history_not_again").rule_id for e in ruled):
+        return "history"
+    where = policy.selection.provision_gap_when
+    if ruled and all(catalogue_criterion(e.rule_id) in where for e in ruled):
+        return "provision"
+    return "eligibility" if ruled else ""
+
+
+_EXCLUSION = operator.attrgetter("exclusion")
+_RULE = operator.attrgetter("rule_id")
+_BY_INTERVENTION_AND_RULE = operator.attrgetter("intervention_id", "rule_id")
+
+
+class _Again(Exception):
+    """Two exclusions of one intervention share a rule: read them as they came."""
+
+
+def each_once(
+    ids: AbstractSet[str],
+    hits: Mapping[str, list[Any]],
+    others: list[dict[str, list[Exclusion]]],
+    ruled_out: Callable[[str], list[Exclusion]],
+    index: CatalogueIndex,
+) -> list[Exclusion]:
+    """Every reason ``ids`` are ruled out, each once, sorted by intervention and rule: what
+    ``sorted(set(e for i in ids, in catalogue order, for e in ruled_out(i)))`` gives, read from the
+    rules' hits (each with its own ``exclusion``) and the ``others`` (history, rejections) an
+    intervention at a time, in the order of their ids. Two that share a key are rare (the same
+    history twice): only then, or if a hit has no exclusion made, is each one hashed."""
+    found: list[Exclusion] = []
+    try:
+        for key in sorted(ids, key=index.alphabetical.__getitem__):
+            mine = list(map(_EXCLUSION, hits.get(key, ())))
+            for more in others:
+                mine += more.get(key, ())
+            if len(mine) > 1:
+                mine.sort(key=_RULE)  # AttributeError: a hit without its exclusion
+                if len(set(map(_RULE, mine))) < len(mine):
+                    raise _Again
+            elif mine and mine[0] is None:
+                raise _Again
+            found += mine
+    except (AttributeError, _Again):
+        exactly = [e for key in index.in_order(ids) for e in ruled_out(key)]
+        return sorted(set(exactly), key=_BY_INTERVENTION_AND_RULE)
     return found
 
 

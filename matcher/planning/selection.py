@@ -7,6 +7,8 @@ alternative of each need, and takes the next one itself when an alternative cann
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from matcher.model.catalogue import Intervention
 from matcher.model.contract import (
     Assessment,
@@ -19,18 +21,25 @@ from matcher.model.contract import (
 from matcher.model.policy import Policy
 from matcher.model.rules import catalogue_criterion
 from matcher.model.vocabulary import Vocabulary
-from matcher.planning.choices import Alternative, Choice, Selection
+from matcher.planning.candidates import candidates
+from matcher.planning.choices import Alternative, Choice, Lazy, Selection
 from matcher.planning.findings import (
     Findings,
-    Hit,
     accredited_first,
     exclusions_of,
+    listed,
     precedence_level,
+    reason,
     reasons_of,
 )
 from matcher.planning.needs import rank_needs
-from matcher.planning.ruled_out import history_exclusions, read_list, rejections
-from matcher.planning.ties import TieBreak
+from matcher.planning.ruled_out import (
+    cause_of,
+    each_once,
+    history_exclusions,
+    read_list,
+    rejections,
+)
 
 
 class _Selector:
@@ -70,7 +79,10 @@ class _Selector:
         self.decisions, self.rejected = decisions, rejections(decisions, catalogue, policy)
         self.result.rejected, self.result.met = self.rejected, frozenset(decisions.met)
         self._ruled_out: dict[str, list[Exclusion]] = {}
-        self.tie = TieBreak(catalogue, policy, vocabulary)
+        self._reasons: dict[str, list[Reason]] = {}
+        self.book = candidates(catalogue, policy, vocabulary)
+        # what is ruled out (``ruled_out`` says why): by a rule, its history, or a practitioner
+        self.out = listed(findings.excluded).union(self.history, self.rejected)
 
     def ruled_out(self, intervention_id: str) -> list[Exclusion]:
         """Why an intervention cannot be offered: the rules that exclude it, and its history.
@@ -78,8 +90,18 @@ class _Selector:
         found = self._ruled_out.get(intervention_id)
         if found is None:
             found = exclusions_of(self.findings, intervention_id)
-            found += self.history.get(intervention_id, []) + self.rejected.get(intervention_id, [])
+            if intervention_id in self.history or intervention_id in self.rejected:
+                found = found + self.history.get(intervention_id, [])
+                found += self.rejected.get(intervention_id, [])
             self._ruled_out[intervention_id] = found
+        return found
+
+    def reasons(self, intervention_id: str) -> list[Reason]:
+        """The reasons of the rules that recommend it (shared: never change the list)."""
+        found = self._reasons.get(intervention_id)
+        if found is None:
+            hits = self.findings.recommended.get(intervention_id, [])
+            found = self._reasons[intervention_id] = reasons_of(hits)
         return found
 
     def out_of_reach(self, prerequisite: str) -> bool:
@@ -93,9 +115,10 @@ class _Selector:
             if intervention_id in self.rejected:
                 continue
             intervention = self.catalogue[intervention_id]
-            reason = Reason(rule_id=text.rule_id, text=text.say(name=intervention.name))
-            hits = reasons_of(self.findings.recommended.get(intervention_id, []))
-            made = self.choice(intervention, [reason, *hits], False, origin="started")
+            said = reason(text.rule_id, text.say(name=intervention.name))
+            made = self.choice(
+                intervention, [said, *self.reasons(intervention_id)], False, origin="started"
+            )
             made.remaining_weeks = weeks
             self.take(made)
 
@@ -110,11 +133,15 @@ class _Selector:
         # preparatory work (e.g. motivational) readies the person; it covers no need
         addresses = [] if prepares else self._addresses(intervention)
         rank = self._rank(intervention, addresses, mandatory)
-        adaptations = reasons_of(self.findings.adapted.get(intervention.id, []))
+        adaptations = self._adaptations(intervention.id)
         made = Choice(intervention, addresses, reasons, adaptations, mandatory, rank, origin=origin)
         made.urgent = any(h.urgent for h in self.findings.recommended.get(intervention.id, []))
         made.prerequisites = self._prerequisites(made)
         return made
+
+    def _adaptations(self, intervention_id: str) -> list[Reason]:
+        hits = self.findings.adapted.get(intervention_id)
+        return reasons_of(hits) if hits else []
 
     def take(self, made: Choice) -> None:
         self.result.base.append(made)
@@ -129,18 +156,15 @@ class _Selector:
             if prerequisite in self.result.done:
                 continue  # done already: the follow-on work can start without it
             text = self.policy.text("prerequisite")
-            reason = Reason(
-                rule_id=text.rule_id, text=text.say(first=first.name, name=made.intervention.name)
-            )
-            adaptations = reasons_of(self.findings.adapted.get(first.id, []))
+            said = reason(text.rule_id, text.say(first=first.name, name=made.intervention.name))
             addresses = self._addresses(first)
             rank = self._rank(first, addresses, made.mandatory)
             found.append(
                 Choice(
                     first,
                     addresses,
-                    [reason],
-                    adaptations,
+                    [said],
+                    self._adaptations(first.id),
                     made.mandatory,
                     rank,
                     origin="prerequisite",
@@ -149,9 +173,8 @@ class _Selector:
         return found
 
     def _addresses(self, intervention: Intervention) -> list[str]:
-        return [a for a in self.ranked if a in intervention.needs] or sorted(
-            self.assessed & set(intervention.needs)
-        )
+        needs = self.book.index.needs[intervention.id]
+        return [a for a in self.ranked if a in needs] or sorted(self.assessed & needs)
 
     def _beside_rank(self, intervention: Intervention) -> tuple[int, int, int, str]:
         """A companion is scheduled after, and left out before, any main work."""
@@ -201,7 +224,7 @@ class _Selector:
             return
         if ruled:
             self._warn(f"{key}_despite_eligibility", intervention, ruled)
-        hits = reasons_of(self.findings.recommended.get(intervention_id, []))
+        hits = self.reasons(intervention_id)
         self.take(self.choice(intervention, [reason, *hits], mandatory, origin=key))
 
     def _blocks_mandated(self, rule_id: str) -> bool:
@@ -222,15 +245,15 @@ class _Selector:
 
     def included(self) -> None:
         """Work a rule puts in the plan; a rule's companion goes beside the needs' main choices."""
-        for intervention_id in sorted(self.findings.recommended):
+        for intervention_id in sorted(self.findings.included):
             hits = self.findings.recommended[intervention_id]
             included = [h for h in hits if h.include]
-            if intervention_id in self.chosen or self.ruled_out(intervention_id) or not included:
+            if intervention_id in self.chosen or intervention_id in self.out or not included:
                 continue
             prepares = all(h.prepares for h in included)
             required = any(h.mandatory for h in included)
             intervention = self.catalogue[intervention_id]
-            made = self.choice(intervention, reasons_of(hits), required, prepares)
+            made = self.choice(intervention, self.reasons(intervention_id), required, prepares)
             made.origin = "included"
             if not required and all(h.alongside for h in included):
                 made.companion, made.origin = True, "companion"
@@ -244,80 +267,78 @@ class _Selector:
         """The catalogue's companions of each intervention, where open to this person: planned
         with it whenever it is planned."""
         text = self.policy.text("companion")
-        for host in self.catalogue.values():
-            for other in host.alongside:
-                intervention = self.catalogue[other]
-                if self.ruled_out(other) or any(
-                    self.out_of_reach(p) for p in intervention.prerequisites
-                ):
-                    continue
-                reason = Reason(
-                    rule_id=f"{text.rule_id}.{host.id}",
-                    text=text.say(name=intervention.name, host=host.name),
-                )
-                hits = reasons_of(self.findings.recommended.get(other, []))
-                made = self.choice(intervention, [reason, *hits], False, origin="companion")
-                made.companion, made.rank = True, self._beside_rank(intervention)
-                self.result.alongside.setdefault(host.id, []).append(made)
+        for host, intervention in self.book.index.alongside:
+            other = intervention.id
+            if other in self.out or any(self.out_of_reach(p) for p in intervention.prerequisites):
+                continue
+            said = reason(
+                f"{text.rule_id}.{host.id}", text.say(name=intervention.name, host=host.name)
+            )
+            made = self.choice(
+                intervention, [said, *self.reasons(other)], False, origin="companion"
+            )
+            made.companion, made.rank = True, self._beside_rank(intervention)
+            self.result.alongside.setdefault(host.id, []).append(made)
 
     def needs(self, assessment: Assessment) -> None:
+        """Each priority need's alternatives, ranked; and what the plan says if the need is left
+        unmet (worked out only for a need that is)."""
         for area in self.ranked:
-            alternatives = self.alternatives(area)
-            self.result.alternatives[area] = alternatives
-            self.result.if_unmet[area] = self.unmet(area, assessment)
-            late = read_list([a.choice.intervention.name for a in alternatives])
-            self.result.if_late[area] = UnmetNeed(
-                area=area,
-                reason=self.policy.text("unmet_no_time").say(
-                    need=self.vocabulary.label("need_areas", area), names=late
-                ),
-            )
-            text, label = self.policy.text("max_items"), self.vocabulary.label("need_areas", area)
-            most = self.policy.selection.max_items
-            self.result.if_full[area] = UnmetNeed(
-                area=area, reason=text.say(max_items=most, need=label)
-            )
+            self.result.alternatives[area] = self.alternatives(area)
+        self.result.if_unmet = Lazy(lambda area: self.unmet(area, assessment))
+        self.result.if_late = Lazy(self._late)
+        self.result.if_full = Lazy(self._full)
+
+    def _late(self, area: str) -> UnmetNeed:
+        late = read_list([a.intervention.name for a in self.result.alternatives[area]])
+        label = self.vocabulary.label("need_areas", area)
+        text = self.policy.text("unmet_no_time")
+        return UnmetNeed(area=area, reason=text.say(need=label, names=late))
+
+    def _full(self, area: str) -> UnmetNeed:
+        text, label = self.policy.text("max_items"), self.vocabulary.label("need_areas", area)
+        most = self.policy.selection.max_items
+        return UnmetNeed(area=area, reason=text.say(max_items=most, need=label))
 
     def alternatives(self, area: str) -> list[Alternative]:
         """Every eligible intervention for ``area``, best first: the highest rule weight, plus the
         policy's bonus for each further uncovered priority need it covers; ties go to the id. One
         whose prerequisite is ruled out cannot be offered either."""
-        text = self.policy.text("selected")
-        label = self.vocabulary.label("need_areas", area)
-        found = []
-        for intervention in self.catalogue.values():
-            blocked = any(self.out_of_reach(p) for p in intervention.prerequisites)
-            if area not in intervention.needs or self.ruled_out(intervention.id) or blocked:
+        book, found = self.book, []
+        selected, recommended = book.selected(area), self.findings.recommended
+        # only what could serve it: for this need, not ruled out, never beside the main choice
+        open_ = book.index.area_ids(area) - self.out - self.companions
+        for key in book.index.in_order(open_):
+            intervention = self.catalogue[key]
+            if intervention.role == "referral":
+                continue  # a referral goes beside the main choice, never as it
+            if any(self.out_of_reach(p) for p in intervention.prerequisites):
                 continue
-            if intervention.id in self.companions or intervention.role == "referral":
-                continue  # a companion or a referral goes beside the main choice, never as it
-            hits = self.findings.recommended.get(intervention.id, [])
-            weight = sum(h.weight for h in hits)
-            reasons = [Reason(rule_id=text.rule_id, text=text.say(need=label))]
-            reasons += reasons_of(hits)
-            made = self.choice(intervention, reasons, False)
-            found.append(
-                Alternative(made, weight, self._level(hits), self.tie.values(intervention))
-            )
+            hits = recommended.get(key, [])
+            level = precedence_level(hits, book.levels) if hits else len(book.levels)
+            weight, tie = sum(h.weight for h in hits), book.tie[key]
+            found.append(Alternative(intervention, weight, level, tie, self._option(key, selected)))
         found.sort(key=lambda a: (a.level, -a.weight, a.tie))
         return found
 
-    def _level(self, hits: list[Hit]) -> int:
-        """The highest precedence level a rule puts the option at (the count of levels: none)."""
-        return precedence_level(hits, [p.name for p in self.policy.selection.precedence])
+    def _option(self, key: str, selected: Reason) -> Callable[[], Choice]:
+        """How one option's choice is made, when it is read (nothing it reads changes)."""
+        intervention = self.catalogue[key]
+        return lambda: self.choice(intervention, [selected, *self.reasons(key)], False)
 
     def unmet(self, area: str, assessment: Assessment) -> UnmetNeed:
         """Why ``area`` would be unmet if no alternative is left, by its true cause, naming only
         the candidates that mattered: those a rule recommended for this person (else all)."""
         label = self.vocabulary.label("need_areas", area)
-        candidates = [i for i in self.catalogue.values() if area in i.needs]
         main = [  # companions and referrals never meet it on their own
-            i for i in candidates if i.id not in self.companions and i.role != "referral"
+            i
+            for i in self.book.index.of_area(area)
+            if i.id not in self.companions and i.role != "referral"
         ]
         relevant = [i for i in main if self.findings.recommended.get(i.id)] or main
         ruled = {i.id: self.ruled_out(i.id) for i in relevant}  # each candidate's, read once
         excluded = [e for i in relevant for e in ruled[i.id]]
-        cause = {i.id: self._cause(ruled[i.id]) for i in relevant}
+        cause = {i.id: cause_of(ruled[i.id], self.policy) for i in relevant}
         causes = set(cause.values()) - {""}
         names = read_list([i.name for i in relevant])
         if not main:
@@ -337,40 +358,20 @@ class _Selector:
             reason = self.policy.text("unmet_ruled_out").say(need=label, names=names)
         return UnmetNeed(area=area, reason=reason, excluded=excluded)
 
-    def _cause(self, ruled: list[Exclusion]) -> str:
-        """Why one candidate is out, from what rules it out: ``history`` (done or tried before),
-        ``provision`` (not provided where or when the person can take it: policy's
-        provision_gap_when), else ``eligibility``; "" when nothing rules it out."""
-        if any(e.rule_id == self.policy.text("progress_unavailable").rule_id for e in ruled):
-            return "provision"  # not available to this person now: a provision gap
-        if any(e.rule_id == self.policy.text("decision_rejected").rule_id for e in ruled):
-            return "rejected"
-        if any(e.rule_id == self.policy.text("history_not_again").rule_id for e in ruled):
-            return "history"
-        where = self.policy.selection.provision_gap_when
-        if ruled and all(catalogue_criterion(e.rule_id) in where for e in ruled):
-            return "provision"
-        return "eligibility" if ruled else ""
-
     def exclusions(self) -> None:
         """What was ruled out: the candidates that mattered (a rule recommended them, or they
         address a priority need) in ``excluded``; every one in ``excluded_all`` (for explain)."""
-        found, mattered = [], []
-        for intervention in self.catalogue.values():
-            if intervention.id in self.chosen:
-                continue
-            ruled = self.ruled_out(intervention.id)
-            found += ruled
-            if self.findings.recommended.get(intervention.id) or set(intervention.needs) & set(
-                self.ranked
-            ):
-                mattered += ruled
+        index = self.book.index
+        ruled = (self.out - self.chosen) & index.position.keys()
+        needed = listed(self.findings.recommended).union(*map(index.area_ids, self.ranked))
+        mattered = ruled & needed
+        self.result.excluded = self._each_once(mattered)
+        self.result.every_excluded = lambda: self._each_once(ruled)
 
-        def key(e: Exclusion) -> tuple[str, str]:
-            return (e.intervention_id, e.rule_id)
-
-        self.result.excluded = sorted(set(mattered), key=key)
-        self.result.excluded_all = sorted(set(found), key=key)
+    def _each_once(self, ids: set[str]) -> list[Exclusion]:
+        """Every reason ``ids`` are ruled out, each once, by intervention and rule."""
+        hits, others = self.findings.excluded, [self.history, self.rejected]
+        return each_once(ids, hits, others, self.ruled_out, self.book.index)
 
 
 def select(
