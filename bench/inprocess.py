@@ -14,13 +14,13 @@ import copy
 import itertools
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 import durable_rules_engine
 from durable import engine as durable
 
 from bench.common import TODAY, summary_us
+from matcher.durable import host as host_module
 from matcher.durable.engine import SESSION, SESSION_FACT, SESSION_RULE
 from matcher.durable.host import LeanHost
 from matcher.model.contract import Assessment
@@ -36,21 +36,13 @@ def capture_facts(rulebook: Rulebook, bodies: list[str]) -> list[StageFacts]:
     engine = rulebook.engine
     host = engine._host
     current: list[dict[str, Any]] = []
-    originals: dict[str, Callable[..., Any]] = {}
+    derive = host_module._Context.assert_fact  # facts the rule actions derive
 
-    def recording(ruleset: Any) -> Callable[[dict[str, Any]], Any]:
-        original = ruleset.assert_fact
+    def recording_derive(context: Any, fact: dict[str, Any]) -> None:
+        derive(context, fact)
+        current.append({k: v for k, v in fact.items() if k != "sid"})
 
-        def assert_fact(fact: dict[str, Any]) -> Any:
-            current.append({k: v for k, v in fact.items() if k != "sid"})
-            return original(fact)
-
-        return assert_fact
-
-    for name in engine._names.values():  # facts the rule actions derive
-        ruleset = host.get_ruleset(name)
-        originals[name] = ruleset.assert_fact
-        ruleset.assert_fact = recording(ruleset)
+    host_module._Context.assert_fact = recording_derive  # type: ignore[method-assign]
     top = host.assert_fact  # facts the adapter asserts
 
     def recording_top(name: str, fact: dict[str, Any], *args: Any) -> Any:
@@ -78,8 +70,7 @@ def capture_facts(rulebook: Rulebook, bodies: list[str]) -> list[StageFacts]:
     finally:
         del engine.evaluate
         del host.assert_fact
-        for name, original in originals.items():
-            host.get_ruleset(name).assert_fact = original
+        host_module._Context.assert_fact = derive  # type: ignore[method-assign]
     return captured
 
 

@@ -83,7 +83,7 @@ def _action(rule_id: str, derivations: dict[str, tuple[Derivation, ...]]) -> Cal
     made = tuple((member, d) for member, found in derivations.items() for d in found)
 
     def run(c: Any) -> None:
-        session = _sessions[str(c.s.sid)]
+        session = _sessions[c.sid]
         # the host parses each matched frame for this evaluation alone (shared only by firings
         # of the same facts), so its facts are ours to keep: drop the session id in place
         # rather than copying every fact on every firing
@@ -120,13 +120,13 @@ def _guarded(rule_id: str, action: Callable[[Any], None]) -> Callable[[Any], Non
     first and records it, so ``evaluate`` raises instead of silently losing a firing."""
 
     def run(c: Any) -> None:  # exactly one parameter: two would make durable treat it as async
-        session = _sessions.get(str(c.s.sid))
+        session = _sessions.get(c.sid)
         if session is not None:
             session.ran = True
         try:
             action(c)
         except BaseException as error:  # re-raised by evaluate as EngineError
-            session = _sessions.get(str(c.s.sid))
+            session = _sessions.get(c.sid)
             if session is not None and session.error is None:
                 session.error = f"{rule_id}: {error!r}"
 
@@ -226,11 +226,13 @@ class Engine:
             if session.error is not None:
                 raise EngineError(f"a rule action failed: {session.error}")
             members = self._members[stage]
-            found = [
-                Firing(rule_id, f.facts)
-                for f in session.firings
-                for rule_id in members.get(f.rule_id, (f.rule_id,))
-            ]
+            found: list[Firing] = []
+            for firing in session.firings:  # an engine rule standing for several: each of them
+                ids = members.get(firing.rule_id)
+                if ids is None:
+                    found.append(firing)
+                else:
+                    found += [Firing(rule_id, firing.facts) for rule_id in ids]
             clean = True
             return found
         finally:

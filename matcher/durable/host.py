@@ -36,8 +36,14 @@ class _Context:
         return self
 
     def assert_fact(self, fact: dict[str, Any]) -> None:
+        """Into the same session, as durable's ``Closure.assert_fact`` (its actions run after
+        this one, in the same loop)."""
         fact["sid"] = self.sid
-        self._ruleset.assert_fact(fact)
+        code, _ = durable_rules_engine.assert_fact(self._ruleset._handle, _encode(fact))
+        if code == _NOT_HANDLED:
+            raise _NotHandled(fact)
+        if code == _OBSERVED:
+            raise durable.MessageObservedException(fact)
 
 
 class LeanHost(QuietHost):
@@ -56,9 +62,7 @@ class LeanHost(QuietHost):
     def assert_fact(self, ruleset_name: str, fact: dict[str, Any], complete: Any = None) -> Any:
         rules = self._ruleset_directory[ruleset_name]
         handle = rules._handle
-        code, offset = durable_rules_engine.assert_fact(
-            handle, json.dumps(fact, ensure_ascii=False)
-        )
+        code, offset = durable_rules_engine.assert_fact(handle, _encode(fact))
         if code == _NOT_HANDLED:
             raise _NotHandled(fact)
         if code == _OBSERVED:
@@ -98,6 +102,9 @@ def _parse(message: str, frames: dict[str, dict[str, Any]]) -> tuple[str, dict[s
         frame = frames[text] = json.loads(text)
     return name, frame
 
+
+# json.dumps(fact, ensure_ascii=False), as durable writes facts, without a new encoder per call
+_encode = json.JSONEncoder(ensure_ascii=False).encode
 
 # durable_rules_engine.assert_fact's result codes (durable's Ruleset._handle_result)
 _NOT_HANDLED, _OBSERVED, _DEFERRED = 1, 2, 3

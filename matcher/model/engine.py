@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 
-@dataclass(frozen=True)
-class Firing:
-    """One rule that fired, and the facts it matched (alias → fact)."""
+class Firing(NamedTuple):
+    """One rule that fired, and the facts it matched (alias → fact). A tuple: a plan makes
+    dozens, a catalogue of local copies thousands."""
 
     rule_id: str
     facts: dict[str, dict[str, Any]]
