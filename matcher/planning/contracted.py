@@ -25,11 +25,8 @@ def contract_windows(
     region = assessment.region
     if region is None:
         return found
-    for intervention in catalogue_index(catalogue).contracted:
+    for intervention, covering in catalogue_index(catalogue).covering(region, assessment.pdu):
         key = intervention.id
-        covering = [c for c in intervention.contracts if c.covers(region, assessment.pdu)]
-        if not covering:
-            continue
         first = max(0, -(-(min(c.starts for c in covering) - start).days // 7))
         ends = [c.ends for c in covering]
         last = None if None in ends else (max(e for e in ends if e) - start).days // 7

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from typing import Any, TypeVar
 
-from matcher.model.catalogue import Intervention
+from matcher.model.catalogue import Contract, Intervention
 
 T = TypeVar("T")
 
@@ -64,6 +64,7 @@ class CatalogueIndex:
             i for i in entries if i.eligibility.not_if_accredited_suitable
         )
         self._kinds: dict[str, frozenset[str]] = {}
+        self._covering: dict[tuple[str, str | None], Any] = {}
 
     def of_area(self, area: str) -> tuple[Intervention, ...]:
         return self.by_area.get(area, ())
@@ -75,6 +76,22 @@ class CatalogueIndex:
         found = self._kinds.get(kind)
         if found is None:
             found = self._kinds[kind] = frozenset(i.id for i in self.entries if i.kind == kind)
+        return found
+
+    def covering(
+        self, region: str, pdu: str | None
+    ) -> tuple[tuple[Intervention, tuple[Contract, ...]], ...]:
+        """Each contracted entry with the contracts covering someone in ``region`` (and ``pdu``),
+        in catalogue order; entries none covers left out (worked out once per place)."""
+        key = (region, pdu)
+        found = self._covering.get(key)
+        if found is None:
+            found = tuple(
+                (i, covering)
+                for i in self.contracted
+                if (covering := tuple(c for c in i.contracts if c.covers(region, pdu)))
+            )
+            self._covering[key] = found
         return found
 
     def in_order(self, ids: AbstractSet[str]) -> list[str]:
