@@ -45,6 +45,7 @@ class Server:
 
     def __enter__(self) -> Server:
         self.folder = tempfile.TemporaryDirectory(prefix="matcher-bench-")
+        self.log = open(Path(self.folder.name) / "server.log", "wb")
         env = {
             **os.environ,
             "MATCHER_BENCH_ENDPOINTS": "1",
@@ -69,13 +70,15 @@ class Server:
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            # to a file: the access log writes a line a request, and a pipe nobody reads fills
+            # after ~450 requests and stops the server mid-benchmark
+            stderr=self.log,
             start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"uvicorn exited: {self.process.stderr.read().decode()[-800:]}")  # type: ignore[union-attr]
+                raise RuntimeError(f"uvicorn exited: {self.server_log()[-800:]}")
             try:
                 if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
                     return self
@@ -83,6 +86,9 @@ class Server:
                 pass
             time.sleep(0.2)
         raise RuntimeError("uvicorn did not become ready within 60 s")
+
+    def server_log(self) -> str:
+        return (Path(self.folder.name) / "server.log").read_text(encoding="utf-8", errors="replace")
 
     @property
     def url(self) -> str:
@@ -96,6 +102,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, 9)
                 self.process.wait()
+        self.log.close()
         self.folder.cleanup()
 
 
