@@ -277,12 +277,12 @@ def notes(r: dict[str, Any]) -> list[str]:
             factor = entry["plan_median_us"] / base
             out.append(
                 f"Scaling, {name}: loads (check {entry['check_s']:.1f} s) and plans at "
-                f"{factor:.1f}× shipped. The engine fires no more than with the shipped catalogue "
-                "(one-field eligibility compiles per value, ADR 0010), but each firing still "
-                "stands for every entry it rules out and the planner records one finding per "
-                "rule and entry, and selection reads every entry for each need: planning cost "
-                "grows with the catalogue. Keeping it flat needs findings kept per engine rule "
-                "(read lazily) and candidates indexed by need and area."
+                f"{factor:.1f}× shipped. Selection reads only the entries that could serve a need "
+                "and findings are recorded a run of firings at a time, but the plan itself grows "
+                "with the copies: its `excluded` lists every ruled-out copy that addresses a "
+                "priority need (about 116 a plan shipped, thousands at ×100), and the engine "
+                "hands back one firing per rule an engine rule stands for. Flat needs copies "
+                "that never multiply what a plan lists (issue 12, item 3): a contract decision."
             )
     if "provision" in r and r["provision"]["seconds"] > TARGETS["provision_s"]:
         p = r["provision"]
@@ -301,9 +301,9 @@ def notes(r: dict[str, Any]) -> list[str]:
         out.append(
             f"Against {v['ref']}: the same cases plan at {v['ratio']:.2f}× its median, with the "
             f"rulebook about twice the size since ({v['actions_after']['median']} engine actions "
-            f"a plan against {v['actions_before']['median']}). Of today's plan, about a third is "
-            "the engine and its Python glue, a third selection over the catalogue, the rest "
-            "validation, sequencing and the Plan."
+            f"a plan against {v['actions_before']['median']}). Of today's plan about two fifths "
+            "is the engine (its floor most of that: the C engine and JSON for each fact and "
+            "action), the rest selection, sequencing (networkx), provision gaps and the Plan."
         )
     for name, entry in scale.items():
         if "error" in entry and "did not finish" in entry["error"]:
