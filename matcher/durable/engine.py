@@ -276,7 +276,12 @@ class Engine:
         if self._closed:
             return
         self._closed = True
-        for name in self._names.values():
+        for stage, name in self._names.items():
+            # deleting a ruleset does not free its sessions' state: the idle ones are deleted
+            # first (an action ran in each, so deleting it is safe)
+            idle, self._idle[stage] = self._idle[stage], []
+            for sid in idle:
+                self._host.delete_state(name, sid)
             ruleset = self._host.get_ruleset(name)
             durable_rules_engine.delete_ruleset(ruleset._handle)
 
