@@ -638,13 +638,8 @@ def test_a_reused_session_answers_as_a_new_one_with_joins_and_derived_facts() ->
     assert engine_module.open_sessions() == 0
 
 
-def test_a_session_whose_evaluation_failed_is_deleted_not_reused(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    engine = tiny_engine(
-        rule("r1", FieldTest("x", "eq", 1)),
-        derivations={"r1": (Derivation("bad", object(), False, 1),)},
-    )
+def deletions(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The sids ``engine`` deletes from now on, in order."""
     deleted: list[str] = []
     original = engine.host.delete_state
 
@@ -653,6 +648,17 @@ def test_a_session_whose_evaluation_failed_is_deleted_not_reused(
         original(name, sid)
 
     monkeypatch.setattr(engine.host, "delete_state", spy)
+    return deleted
+
+
+def test_a_session_whose_evaluation_failed_is_deleted_not_reused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    engine = tiny_engine(
+        rule("r1", FieldTest("x", "eq", 1)),
+        derivations={"r1": (Derivation("bad", object(), False, 1),)},
+    )
+    deleted = deletions(engine, monkeypatch)
     with pytest.raises(EngineError):
         engine.evaluate(1, [person(x=1)])
     assert len(deleted) == 1 and engine._idle[1] == []
@@ -663,14 +669,7 @@ def test_closing_an_engine_deletes_its_idle_sessions(monkeypatch: pytest.MonkeyP
     """Deleting a ruleset does not free its sessions: closing deletes the idle ones first (a
     reload that skipped this kept ~5 MB a time, tests/api/test_reload.py)."""
     engine = tiny_engine(rule("r1", FieldTest("x", "eq", 1)), rule("r2", FieldTest("x", "eq", 2)))
-    deleted: list[str] = []
-    original = engine.host.delete_state
-
-    def spy(name: str, sid: str) -> None:
-        deleted.append(sid)
-        original(name, sid)
-
-    monkeypatch.setattr(engine.host, "delete_state", spy)
+    deleted = deletions(engine, monkeypatch)
     for n in range(5):
         engine.evaluate(1, [person(x=n % 2 + 1)])
     idle = list(engine._idle[1])

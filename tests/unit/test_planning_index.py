@@ -50,7 +50,7 @@ def _plain_add(
                 if outcome.kind == "propose":
                     found.proposed.append((outcome, rule))
                 elif not outcome.targets:
-                    _note(found, outcome.kind, outcome.code, rule)
+                    found._note(outcome.kind, outcome.code, rule)
                 else:
                     table = {"recommend": found.recommended, "exclude": found.excluded}
                     table.get(outcome.kind, found.adapted)[target].append(
@@ -62,15 +62,6 @@ def _plain_add(
         found.derived[name] = (value, rules[rule_id])
         carried[name] = value
     return carried
-
-
-def _note(found: Findings, kind: str, code: str, rule: RuleSpec) -> None:
-    if kind == "flag":
-        found.flags.append((code, rule))
-    elif kind == "switch":
-        found.switched_on.add(code)
-    elif kind == "capacity":
-        found.capacity_rules.append(code)
 
 
 def _hits(table: dict[str, list[Hit]]) -> dict[str, list[tuple[Any, ...]]]:
